@@ -1,0 +1,31 @@
+"""The one item this project produces: a normalised news article."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ArticleItem:
+    """An article as published, plus where and when it was captured.
+
+    Field names and formats are a public interface (feeds, WARC metadata
+    records, downstream users): see the README's item schema.
+    """
+
+    url: str | None = None
+    article_id: str | None = None
+    site: str | None = None
+    title: str | None = None
+    description: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    section: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    image: str | None = None
+    language: str | None = None
+    publisher: str | None = None
+    body: str | None = None
+    fetched_at: str | None = None
+    source: dict[str, Any] = field(default_factory=dict)
