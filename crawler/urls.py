@@ -7,8 +7,11 @@ from urllib.parse import urlsplit
 
 # 2021+ layout: /20211227/slug-1054083153.html
 _DAILY = re.compile(r"^/(?P<day>\d{8})/(?:[^/]*-)?(?P<id>\d{6,})\.html$")
-# 2016-2020 layout: /international/201903151040353449-slug/ (12-digit timestamp, then the id)
-_STAMPED = re.compile(r"^/(?:[\w-]+/)+(?P<stamp>\d{12})(?P<id>\d{6,})(?:-[^/]*)?/?$")
+# 2016-2020 layout: /international/201903151040353449-slug/. The digits are often
+# read as a 12-digit timestamp and an id, but the platform's ids of that era are
+# ten digits starting with 10 (1040353449, as in the page's own markup): the
+# run is the day (8 digits) then the id, and "1040" is not a time of day.
+_STAMPED = re.compile(r"^/(?:[\w-]+/)+(?P<stamp>\d{8})(?P<id>\d{7,})(?:-[^/]*)?/?$")
 # robots.txt of the real site keeps crawlers out of these.
 _NEVER = re.compile(r"^/(?:services|search)/|-print\.html$")
 

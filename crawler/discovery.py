@@ -1,0 +1,54 @@
+"""Which sitemap, RSS and listed URLs of an edition a live crawl fetches."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from crawler.urls import is_forbidden_path, publication_date_from_url
+from crawler.window import DateWindow
+
+
+def monthly_sitemap_range(url: str) -> tuple[date, date] | None:
+    """The days a monthly sitemap covers, from its ``date_start``/``date_end``."""
+    query = parse_qs(urlsplit(url).query)
+    try:
+        first = datetime.strptime(query["date_start"][0], "%Y%m%d").date()
+        last = datetime.strptime(query["date_end"][0], "%Y%m%d").date()
+    except (KeyError, IndexError, ValueError):
+        return None
+    return first, last
+
+
+class DiscoveryFilter:
+    """Decides, from the URL alone, whether a listed page is worth a request."""
+
+    def __init__(self, hosts: Iterable[str], window: DateWindow) -> None:
+        self.hosts = frozenset(host.lower() for host in hosts)
+        self.window = window
+
+    def skip_reason_for_article(self, url: str) -> str | None:
+        host = (urlsplit(url).hostname or "").lower()
+        if host.startswith("www."):
+            host = host[4:]
+        if host not in self.hosts:
+            return "other_host"
+        if is_forbidden_path(url):
+            return "forbidden_path"
+        day = publication_date_from_url(url)
+        if day is None:
+            return "not_article_url"
+        if day not in self.window:
+            return "out_of_window"
+        return None
+
+    def wants_sitemap(self, url: str) -> bool:
+        """A monthly sitemap is fetched only when its month meets the window;
+        one whose range cannot be read is fetched, to miss nothing."""
+        days = monthly_sitemap_range(url)
+        return days is None or self.window.overlaps(*days)
+
+
+def is_index(entries: Any) -> bool:
+    return getattr(entries, "type", None) == "sitemapindex"

@@ -1,0 +1,193 @@
+"""What every layout of the platform shares: the head (OpenGraph, ``article:*``,
+``analytics:*`` meta tags), schema.org microdata and the field order.
+
+A layout subclass names its article container (``ROOT``) and reads its own
+visible markup in the ``_visible_*`` methods; each field method below shows
+its whole fallback chain, best source first.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from crawler.editions import Edition
+from crawler.extract.blocks import Element, first
+from crawler.extract.errors import NotAnArticle
+from crawler.extract.page import Page
+from crawler.normalize import (
+    ARTICLE_FIELDS, canonical_url, host_of, normalize_datetime, normalize_language,
+    split_list,
+)
+from crawler.urls import article_id_from_url
+
+
+class ArticleLayout:
+    """One page layout of the platform; subclasses set ROOT and the visible hooks."""
+
+    ROOT: ClassVar[etree.XPath]
+
+    def __init__(self, page: Page, edition: Edition) -> None:
+        self.page = page
+        self.edition = edition
+        self.root: Element | None = first(self.ROOT, page.root)
+
+    @classmethod
+    def matches(cls, page: Page) -> bool:
+        return first(cls.ROOT, page.root) is not None
+
+    def extract(self) -> dict[str, Any]:
+        fields = {name: getattr(self, name)() for name in ARTICLE_FIELDS}
+        if not fields["title"]:
+            raise NotAnArticle("no_title", self.page.response.url)
+        if not fields["body"]:
+            raise NotAnArticle("no_body", self.page.response.url)
+        return fields
+
+    # --- identity ----------------------------------------------------------
+
+    def url(self) -> str | None:
+        page = self.page
+        return self._first_url(
+            page.link("canonical"),
+            page.meta("og:url"),
+            page.microdata("mainEntityOfPage", sub="url"),
+            page.microdata("url"),
+            page.response.url,
+        )
+
+    def article_id(self) -> str | None:
+        # The container's data-id is the CMS id; URLs of both eras end with it too.
+        data_id = (self.root.get("data-id") or "").strip() if self.root is not None else ""
+        return data_id or article_id_from_url(self.url() or "")
+
+    def site(self) -> str | None:
+        return host_of(self.url())
+
+    def publisher(self) -> str | None:
+        return (
+            self.page.meta("og:site_name")
+            or self.page.microdata("publisher")
+            or self.edition.publisher
+        )
+
+    def language(self) -> str:
+        raw = self.page.microdata("inLanguage") or self.page.meta("og:locale") or self.page.html_lang()
+        return normalize_language(raw, self.edition.language)
+
+    # --- text fields -------------------------------------------------------
+
+    def title(self) -> str | None:
+        # Not <title>: it carries a " - 27.12.2021, Sputnik France" suffix.
+        return (
+            self.page.microdata("headline")
+            or self.page.meta("og:title")
+            or self.page.meta("analytics:title")
+            or self._visible_title()
+        )
+
+    def description(self) -> str | None:
+        # The lead shown on the page is shorter than the published description.
+        return (
+            self.page.microdata("description")
+            or self.page.meta("og:description")
+            or self.page.meta("description")
+            or self._visible_lead()
+        )
+
+    def section(self) -> str | None:
+        # Microdata repeats the keywords as further articleSection values after
+        # the real section, so only the first one counts.
+        return (
+            self.page.microdata("articleSection")
+            or self.page.meta("article:section")
+            or self.page.meta("analytics:rubric")
+            or self._visible_section()
+        )
+
+    def keywords(self) -> list[str]:
+        # Sources that list keywords one by one come before comma-joined ones,
+        # which cannot hold a keyword containing a comma.
+        return (
+            self.page.meta_all("article:tag")
+            or self._visible_tags()
+            or split_list(self.page.microdata("keywords"))
+            or split_list(self.page.meta("keywords"))
+        )
+
+    def authors(self) -> list[str]:
+        return (
+            self.page.microdata_all("author")
+            or [name for name in self.page.meta_all("article:author") if "://" not in name]
+            or split_list(self.page.meta("analytics:authors"))
+            or self._visible_authors()
+        )
+
+    def image(self) -> str | None:
+        return self._first_url(
+            self.page.meta("og:image"),
+            self.page.microdata("image", sub="url"),
+            self._visible_image(),
+        )
+
+    def body(self) -> str | None:
+        # The microdata copy runs paragraphs together: only when nothing is visible.
+        return "\n\n".join(self._visible_body()) or self.page.microdata("articleBody")
+
+    # --- dates -------------------------------------------------------------
+
+    def published(self) -> str | None:
+        return (
+            self._date(self.page.microdata("datePublished"))
+            or self._date(self.page.meta("article:published_time"))
+            or self._first_date(self._visible_published())
+        )
+
+    def modified(self) -> str | None:
+        return (
+            self._date(self.page.microdata("dateModified"))
+            or self._date(self.page.meta("article:modified_time"))
+            or self._first_date(self._visible_modified())
+        )
+
+    def _first_url(self, *candidates: str | None) -> str | None:
+        """The first candidate that makes an http(s) URL, resolved against the page."""
+        urls = (canonical_url(self.page.absolute(candidate)) for candidate in candidates)
+        return next(filter(None, urls), None)
+
+    def _date(self, value: str | None) -> str | None:
+        return normalize_datetime(value, self.edition.timezone)
+
+    def _first_date(self, candidates: list[str | None]) -> str | None:
+        return next(filter(None, map(self._date, candidates)), None)
+
+    # --- the visible page, per layout ------------------------------------------
+
+    def _visible_title(self) -> str | None:
+        raise NotImplementedError
+
+    def _visible_lead(self) -> str | None:
+        raise NotImplementedError
+
+    def _visible_section(self) -> str | None:
+        raise NotImplementedError
+
+    def _visible_tags(self) -> list[str]:
+        raise NotImplementedError
+
+    def _visible_authors(self) -> list[str]:
+        raise NotImplementedError
+
+    def _visible_image(self) -> str | None:
+        raise NotImplementedError
+
+    def _visible_body(self) -> list[str]:
+        """The article's paragraphs, sub-headings included, boxes and ads left out."""
+        raise NotImplementedError
+
+    def _visible_published(self) -> list[str | None]:
+        """Date candidates from the dateline, best first."""
+        raise NotImplementedError
+
+    def _visible_modified(self) -> list[str | None]:
+        raise NotImplementedError

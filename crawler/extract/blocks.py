@@ -1,0 +1,110 @@
+"""Shared parsing of page markup: compiled selectors, element text, paragraphs."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
+
+from crawler.normalize import clean_text
+
+Element = Any  # lxml.html.HtmlElement; lxml ships no usable type stubs
+Skip = Callable[[Element], bool]
+
+_TRANSLATOR = HTMLTranslator()
+
+# Never text a reader sees as part of the article.
+SKIPPED_TAGS = frozenset({
+    "script", "style", "noscript", "template", "iframe", "svg", "button",
+    "figcaption", "form", "input", "select", "textarea", "video", "audio",
+})
+# Elements that start a new paragraph.
+BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "aside", "header", "footer", "blockquote",
+    "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+    "figure", "table", "tr", "pre", "hr",
+})
+
+
+class _Break:
+    """Marks a paragraph boundary while walking (never confused with text)."""
+
+
+_BREAK = _Break()
+
+
+def css(expression: str) -> etree.XPath:
+    """A CSS selector compiled once to an lxml XPath (use as class attribute)."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(expression))
+
+
+def xpath(expression: str) -> etree.XPath:
+    return etree.XPath(expression)
+
+
+def first(selector: etree.XPath, context: Element | None) -> Element | None:
+    if context is None:
+        return None
+    found = selector(context)
+    return found[0] if found else None
+
+
+def has_class(element: Element, name: str) -> bool:
+    return name in (element.get("class") or "").split()
+
+
+def _never(element: Element) -> bool:
+    return False
+
+
+def _walk(node: Element, skip: Skip) -> Iterator[str | _Break]:
+    tag = node.tag.lower() if isinstance(node.tag, str) else None
+    if tag is not None and tag not in SKIPPED_TAGS and not skip(node):
+        if tag == "br":
+            yield _BREAK
+        else:
+            yield from _inside(node, skip, block=tag in BLOCK_TAGS)
+    if node.tail:  # comments and skipped elements still have a tail
+        yield node.tail
+
+
+def _inside(node: Element, skip: Skip, block: bool = False) -> Iterator[str | _Break]:
+    if block:
+        yield _BREAK
+    if node.text:
+        yield node.text
+    for child in node:
+        yield from _walk(child, skip)
+    if block:
+        yield _BREAK
+
+
+def paragraphs(element: Element | None, skip: Skip = _never) -> list[str]:
+    """The element's text as a reader sees it, split where the markup breaks
+    lines (block elements, ``<br>``); links and inline markup kept as text."""
+    if element is None:
+        return []
+    result: list[str] = []
+    current: list[str] = []
+    for piece in (*_inside(element, skip), _BREAK):
+        if isinstance(piece, _Break):
+            text = clean_text("".join(current))
+            if text:
+                result.append(text)
+            current = []
+        else:
+            current.append(piece)
+    return result
+
+
+def element_text(element: Element | None, skip: Skip = _never) -> str | None:
+    """All the element's text on one line (titles, dates, microdata values)."""
+    return clean_text(" ".join(paragraphs(element, skip))) if element is not None else None
+
+
+def texts(selector: etree.XPath, context: Element | None) -> list[str]:
+    """Text of every match, empty ones dropped (tags, author names)."""
+    if context is None:
+        return []
+    return [text for text in map(element_text, selector(context)) if text]

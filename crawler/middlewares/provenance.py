@@ -1,0 +1,34 @@
+"""Stamps live responses with when they were fetched and how."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class LiveProvenanceMiddleware:
+    """Sits next to the downloader, so the time is that of the download.
+
+    Replayed responses keep the provenance the replay middleware gave them.
+    Live ones are always stamped anew: a redirected request inherits the
+    meta of the request before it, with the wrong time and URL.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LiveProvenanceMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "replay" not in response.flags:
+            request.meta["fetched_at"] = utc_now_iso()
+            request.meta["source"] = {"mode": "live", "fetched_url": response.url}
+        return response

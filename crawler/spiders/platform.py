@@ -1,0 +1,191 @@
+"""One spider for the whole Sputnik platform; each edition is a subclass."""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import date, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.http import Response, TextResponse
+from scrapy.spiders import SitemapSpider
+from scrapy.utils.iterators import xmliter_lxml
+from twisted.python.failure import Failure
+
+from crawler import __version__
+from crawler.discovery import DiscoveryFilter, is_index
+from crawler.editions import Edition
+from crawler.extract import NotAnArticle, extract_article
+from crawler.items import ArticleItem
+from crawler.replay import ReplayPlan, split_specs
+from crawler.window import DateWindow
+
+logger = logging.getLogger(__name__)
+
+LIVE_DEFAULT_DAYS = 2
+SITEMAP_INDEX_PATH = "/sitemap_article_index.xml"
+RSS_PATH = "/export/rss2/archive/index.xml"
+
+
+class PlatformSpider(SitemapSpider):
+    """Arguments (``-a``):
+
+    - ``site``: root URL of the edition (a mirror or a test site); default the edition's.
+    - ``since``/``until``: publication window, YYYY-MM-DD, inclusive; a live crawl
+      defaults to the last two days, a replay to everything.
+    - ``urls``: comma-separated article URLs to fetch instead of discovering them.
+    - ``replay``: comma-separated WARC files, directories or globs, replayed with no network.
+    """
+
+    edition: ClassVar[Edition]
+    sitemap_follow = [r"/sitemap_article"]
+    sitemap_rules = [("", "parse_article")]
+
+    def __init__(self, *args: Any, replay: str | None = None, since: str | None = None,
+                 until: str | None = None, site: str | None = None, urls: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.replay_specs = split_specs(replay) if replay else []
+        self.article_urls = split_specs(urls) if urls else []
+        self.site = _site_root(site or self.edition.default_site)
+        live = not self.replay_specs
+        self.window = DateWindow.from_arguments(
+            since, until, default_days=LIVE_DEFAULT_DAYS if live else None)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PlatformSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.hosts = spider._edition_hosts(crawler.settings.getlist("EDITION_EXTRA_HOSTS"))
+        # OffsiteMiddleware keeps the crawl on the edition's own hosts.
+        spider.allowed_domains = sorted(spider.hosts)
+        spider.urls = DiscoveryFilter(spider.hosts, spider.window)
+        _carry_contact_into_user_agent(crawler.settings)
+        if spider.replay_specs:
+            # Settings are still open here: replay needs no robots.txt, and
+            # must never reach the network.
+            crawler.settings.set("REPLAY_OFFLINE", True, priority="spider")
+            crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+        return spider
+
+    # --- where requests come from -----------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.replay_specs:
+            plan = ReplayPlan(self, self.urls)
+            async for request in plan.requests(self.replay_specs, self.parse_article):
+                yield request
+            return
+        for request in self._live_start_requests():
+            yield request
+
+    def _live_start_requests(self) -> Iterator[Request]:
+        if self.article_urls:
+            yield from (self._article_request(url) for url in self.article_urls)
+            return
+        logger.info("Crawling %s for articles published %s to %s",
+                    self.site, self.window.since, self.window.until)
+        yield self._sitemap_request(f"{self.site}/robots.txt")
+        yield self._sitemap_request(f"{self.site}{SITEMAP_INDEX_PATH}")
+        today = date.today()
+        if self.window.overlaps(today - timedelta(days=1), today):
+            yield Request(f"{self.site}{RSS_PATH}", callback=self.parse_rss,
+                          meta=self._sitemap_meta())
+
+    def _parse_sitemap(self, response: Response) -> Iterable[Request]:
+        for request in super()._parse_sitemap(response):
+            if request.callback == self._parse_sitemap:
+                yield request.replace(meta=self._sitemap_meta())
+            else:
+                yield self._article_request(request.url)
+
+    def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        index = is_index(entries)
+        for entry in entries:
+            loc = entry.get("loc", "")
+            if index:
+                if self.urls.wants_sitemap(loc):
+                    yield entry
+                else:
+                    self.crawler.stats.inc_value("discovery/sitemap/out_of_window")
+            elif self._wanted(loc, "sitemap"):
+                yield entry
+
+    def parse_rss(self, response: Response) -> Iterator[Request]:
+        for node in xmliter_lxml(response, "item"):
+            link = (node.xpath("link/text()").get() or "").strip()
+            if link and self._wanted(link, "rss"):
+                yield self._article_request(link)
+
+    def _wanted(self, url: str, listing: str) -> bool:
+        reason = self.urls.skip_reason_for_article(url)
+        self.crawler.stats.inc_value(f"discovery/{listing}/{reason or 'requested'}")
+        return reason is None
+
+    def _article_request(self, url: str) -> Request:
+        return Request(url, callback=self.parse_article, errback=self.article_failed)
+
+    def _sitemap_request(self, url: str) -> Request:
+        return Request(url, callback=self._parse_sitemap, meta=self._sitemap_meta())
+
+    def _sitemap_meta(self) -> dict[str, Any]:
+        # Sitemaps of a busy month outgrow the page size limit.
+        return {"download_maxsize": self.crawler.settings.getint("SITEMAP_MAXSIZE")}
+
+    # --- what responses become ------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        if not isinstance(response, TextResponse):
+            self._skip(response.url, "not_html")
+            return
+        try:
+            fields = extract_article(response, self.edition)
+        except NotAnArticle as e:
+            self._skip(response.url, e.reason)
+            return
+        yield ArticleItem(
+            **fields,
+            fetched_at=response.meta.get("fetched_at"),
+            source=response.meta.get("source", {}),
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        response = getattr(failure.value, "response", None)
+        reason = f"status_{response.status}" if response is not None else failure.type.__name__
+        self.crawler.stats.inc_value(f"article/failed/{reason}")
+        logger.info("Article not fetched (%s): %s", reason, failure.request.url)
+
+    def _skip(self, url: str, reason: str) -> None:
+        self.crawler.stats.inc_value(f"article/skipped/{reason}")
+        logger.info("Not an article (%s): %s", reason, url)
+
+    def _edition_hosts(self, extra: Iterable[str]) -> frozenset[str]:
+        site_host = urlsplit(self.site).hostname
+        return frozenset([*self.edition.hosts, *extra, *([site_host] if site_host else [])])
+
+    def closed(self, reason: str) -> None:
+        stats = self.crawler.stats
+        logger.info(
+            "Crawl finished (%s): %s articles written, %s pages not articles, %s failed requests",
+            reason, stats.get_value("item_scraped_count", 0),
+            _sum(stats.get_stats(), "article/skipped/"), _sum(stats.get_stats(), "article/failed/"),
+        )
+
+
+def _carry_contact_into_user_agent(settings: Any) -> None:
+    contact = settings.getpriority("CONTACT_URL") or 0
+    if contact > (settings.getpriority("USER_AGENT") or 0):
+        user_agent = f"sputnik-archive/{__version__} (+{settings['CONTACT_URL']})"
+        settings.set("USER_AGENT", user_agent, priority=contact)
+
+
+def _site_root(site: str) -> str:
+    if urlsplit(site).scheme not in ("http", "https") or not urlsplit(site).hostname:
+        raise UsageError(f"-a site={site!r}: expected an http:// or https:// URL")
+    return site.rstrip("/")
+
+
+def _sum(stats: dict[str, Any], prefix: str) -> int:
+    return sum(value for key, value in stats.items() if key.startswith(prefix))

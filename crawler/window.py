@@ -1,0 +1,45 @@
+"""The publication window a crawl or replay is limited to (``-a since/until``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from scrapy.exceptions import UsageError
+
+
+def parse_day(value: str, argument: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as e:
+        raise UsageError(f"-a {argument}={value!r}: expected a date as YYYY-MM-DD") from e
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Inclusive on both ends; an open end is None."""
+
+    since: date | None = None
+    until: date | None = None
+
+    @classmethod
+    def from_arguments(cls, since: str | None, until: str | None,
+                       default_days: int | None = None,
+                       today: date | None = None) -> DateWindow:
+        start = parse_day(since, "since") if since else None
+        end = parse_day(until, "until") if until else None
+        if start is None and end is None and default_days is not None:
+            end = today or date.today()
+            start = end - timedelta(days=default_days - 1)
+        if start and end and start > end:
+            raise UsageError(f"-a since={start} comes after -a until={end}")
+        return cls(start, end)
+
+    def __contains__(self, day: date) -> bool:
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
+
+    def overlaps(self, first: date, last: date) -> bool:
+        return (self.since is None or last >= self.since) and (
+            self.until is None or first <= self.until
+        )

@@ -1,0 +1,106 @@
+"""Project settings (``scrapy.cfg`` points here).
+
+Project-specific settings are listed first, in alphabetical order, each with
+its default and meaning. Scrapy's own settings follow, grouped by purpose;
+each differs from Scrapy's default for the reason given beside it.
+"""
+from __future__ import annotations
+
+import os
+
+# --- Project settings -------------------------------------------------------
+
+# Where the people running the crawl can be reached; it goes into the
+# User-Agent of every request unless USER_AGENT itself is set.
+CONTACT_URL = os.environ.get("SPUTNIK_CONTACT_URL", "https://github.com/sputnik-archive/sputnik-archive")
+
+# Hosts treated as the edition's own besides its published hosts and the host
+# of ``-a site``: mirrors, or a test site's second name.
+EDITION_EXTRA_HOSTS: list[str] = []
+
+# Root of everything a crawl writes (feeds, later WARC files and state).
+# Scheduled jobs (scrapyd) set SPUTNIK_OUTPUT_DIR so output lands in a known place.
+OUTPUT_DIR = os.environ.get("SPUTNIK_OUTPUT_DIR", "output")
+
+# True while a spider replays archives: the replay middleware then refuses any
+# request it cannot answer from the archive, so replay never touches the network.
+# Spiders set it themselves when given ``-a replay=``; there is no need to set it.
+REPLAY_OFFLINE = False
+
+# Longest delay, in seconds, between two tries of a failed request; tries wait
+# RETRY_BACKOFF_BASE * 2**(try - 1) seconds, or what a Retry-After header asks
+# for if that is longer (up to RETRY_BACKOFF_MAX).
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 60.0
+
+# Size limit for sitemaps and the RSS feed, which outgrow a page: a month of
+# articles is several MiB of XML.
+SITEMAP_MAXSIZE = 64 * 1024 * 1024
+
+# --- Scrapy: project layout ---------------------------------------------------
+
+BOT_NAME = "sputnik_archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- Scrapy: components ------------------------------------------------------
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before OffsiteMiddleware (50) and RobotsTxtMiddleware (100): an archived
+    # answer needs neither, and must not trigger a robots.txt fetch.
+    "crawler.middlewares.replay.ReplayDownloaderMiddleware": 40,
+    # Scrapy's retry, plus waiting between tries and honouring Retry-After.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    # Closest to the downloader, so it stamps the moment the bytes arrived.
+    "crawler.middlewares.provenance.LiveProvenanceMiddleware": 950,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+}
+
+# --- Scrapy: feeds -------------------------------------------------------------
+
+FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter"}
+FEED_EXPORT_ENCODING = "utf-8"
+# Both feeds of a run carry the crawl's start time, not each file's open time.
+FEED_URI_PARAMS = "crawler.feeds.uri_params"
+FEEDS = {
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines"},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.feed.json": {"format": "jsonfeed"},
+}
+
+# --- Scrapy: politeness and robustness ---------------------------------------
+
+ROBOTSTXT_OBEY = True
+# Names the project and how to reach its operator; a CONTACT_URL given on
+# the command line is carried into it (see crawler.spiders.platform).
+USER_AGENT = f"sputnik-archive/0.1 (+{CONTACT_URL})"
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_TIMEOUT = 30
+# An article page is 50-300 KiB; anything past this is not one.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# No cookies: the crawler sends nothing that identifies a session.
+COOKIES_ENABLED = False
+
+# --- Scrapy: operations ---------------------------------------------------------
+
+# Neither console is wanted on a crawler that runs unattended.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# Dropped items are counted in stats; a duplicate is routine, not a warning.
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+LOG_LEVEL = "INFO"
