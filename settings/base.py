@@ -33,6 +33,10 @@ REPLAY_OFFLINE = False
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 
+# Where to write the final crawl stats as JSON (None: not written). Job runners
+# read the finish reason and counters there instead of parsing the log.
+STATS_FILE = None
+
 # Size limit for sitemaps and the RSS feed, which outgrow a page: a month of
 # articles is several MiB of XML.
 SITEMAP_MAXSIZE = 64 * 1024 * 1024
@@ -54,6 +58,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
     # Closest to the downloader, so it stamps the moment the bytes arrived.
     "crawler.middlewares.provenance.LiveProvenanceMiddleware": 950,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.stats_file.StatsFile": 900,
 }
 
 ITEM_PIPELINES = {
@@ -103,4 +111,5 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 # Dropped items are counted in stats; a duplicate is routine, not a warning.
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
 LOG_LEVEL = "INFO"
