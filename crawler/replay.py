@@ -15,10 +15,6 @@ logger = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def split_specs(spec: str) -> list[str]:
-    return [part.strip() for part in spec.split(",") if part.strip()]
-
-
 class ReplayPlan:
     """Which archived records become requests, and why the others do not."""
 

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.iterators import xmliter_lxml
@@ -20,12 +19,11 @@ from crawler.discovery import DiscoveryFilter, is_index
 from crawler.editions import Edition
 from crawler.extract import NotAnArticle, extract_article
 from crawler.items import ArticleItem
-from crawler.replay import ReplayPlan, split_specs
-from crawler.window import DateWindow
+from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
+from crawler.replay import ReplayPlan
 
 logger = logging.getLogger(__name__)
 
-LIVE_DEFAULT_DAYS = 2
 SITEMAP_INDEX_PATH = "/sitemap_article_index.xml"
 RSS_PATH = "/export/rss2/archive/index.xml"
 
@@ -44,16 +42,18 @@ class PlatformSpider(SitemapSpider):
     sitemap_follow = [r"/sitemap_article"]
     sitemap_rules = [("", "parse_article")]
 
-    def __init__(self, *args: Any, replay: str | None = None, since: str | None = None,
-                 until: str | None = None, site: str | None = None, urls: str | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.replay_specs = split_specs(replay) if replay else []
-        self.article_urls = split_specs(urls) if urls else []
-        self.site = _site_root(site or self.edition.default_site)
-        live = not self.replay_specs
-        self.window = DateWindow.from_arguments(
-            since, until, default_days=LIVE_DEFAULT_DAYS if live else None)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        arguments = self.check_arguments(**kwargs)
+        super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in ARGUMENT_NAMES})
+        self.replay_specs = list(arguments.replay_specs)
+        self.article_urls = list(arguments.article_urls)
+        self.site = arguments.site
+        self.window = arguments.window
+
+    @classmethod
+    def check_arguments(cls, **kwargs: Any) -> CrawlArguments:
+        """Raises UsageError for a bad argument (the crawl command calls it first)."""
+        return CrawlArguments.parse(cls.edition, **{k: kwargs.get(k) for k in ARGUMENT_NAMES})
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PlatformSpider:
@@ -179,12 +179,6 @@ def _carry_contact_into_user_agent(settings: Any) -> None:
     if contact > (settings.getpriority("USER_AGENT") or 0):
         user_agent = f"sputnik-archive/{__version__} (+{settings['CONTACT_URL']})"
         settings.set("USER_AGENT", user_agent, priority=contact)
-
-
-def _site_root(site: str) -> str:
-    if urlsplit(site).scheme not in ("http", "https") or not urlsplit(site).hostname:
-        raise UsageError(f"-a site={site!r}: expected an http:// or https:// URL")
-    return site.rstrip("/")
 
 
 def _sum(stats: dict[str, Any], prefix: str) -> int:

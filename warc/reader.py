@@ -1,0 +1,246 @@
+"""Replay WARC files, from any writer, as a stream of archived HTTP responses.
+
+``WarcReplayReader.responses()`` reads the given files one record at a time
+and yields an ``ArchivedResponse`` per HTTP response (revisits resolved to
+their original payload). Damaged records, non-WARC files and skipped records
+are logged once and counted through ``count(key, n)``; bad input never
+raises out of the generator.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from warc import fields, http, members
+from warc.blocks import BlockDamaged
+from warc.paths import ReplayPathError, expand_paths
+from warc.records import Fault, RawRecord, iter_records, read_record_at
+from warc.revisits import Original, RevisitIndex, read_original, read_revisit_head
+
+__all__ = ["ArchivedResponse", "ReplayPathError", "WarcReplayReader", "expand_paths"]
+
+logger = logging.getLogger(__name__)
+
+Counter = Callable[[str, int], None]
+UrlFilter = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class ArchivedResponse:
+    url: str
+    status: int
+    reason: str
+    protocol: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    warc_file: str
+    warc_offset: int
+    warc_record_id: str
+    warc_date: str
+    ip_address: str | None
+    payload_digest: str | None
+    revisit_of: str | None
+
+
+def _no_count(key: str, n: int) -> None:
+    """Default counter: outcomes are still logged, just not tallied."""
+
+
+class WarcReplayReader:
+    """Yields the HTTP responses stored in ``paths``, in file order.
+
+    Revisits whose original comes later in the files are retried once every
+    file has been read, so they are yielded at the end of the run.
+    """
+
+    def __init__(self, paths: Sequence[str], *, count: Counter | None = None,
+                 url_filter: UrlFilter | None = None) -> None:
+        self.paths = list(paths)
+        self._count = count if count is not None else _no_count
+        self._url_filter = url_filter
+        self._index = RevisitIndex()
+        self._deferred: list[tuple[int, int]] = []
+
+    def responses(self) -> Iterator[ArchivedResponse]:
+        self._index, self._deferred = RevisitIndex(), []
+        for file_no, path in enumerate(self.paths):
+            yield from self._file_responses(file_no, path)
+        yield from self._retry_deferred()
+
+    # -- files -------------------------------------------------------------
+
+    def _file_responses(self, file_no: int, path: str) -> Iterator[ArchivedResponse]:
+        self._count("replay/files", 1)
+        try:
+            with open(path, "rb") as fh:
+                if self._looks_like_warc(fh, path):
+                    yield from self._records(fh, file_no, path)
+        except OSError as exc:
+            logger.error("Cannot read WARC file %s: %s", path, exc)
+            self._count("replay/errors/unreadable", 1)
+
+    def _looks_like_warc(self, fh: BinaryIO, path: str) -> bool:
+        if _starts_like_warc(fh) or _has_record_later(fh):
+            return True
+        if fh.seek(0, 2) == 0:
+            logger.warning("Empty WARC file %s: nothing to replay", path)
+            self._count("replay/errors/empty", 1)
+            return False
+        logger.error("Not a WARC file: %s (no WARC record found in it), skipped", path)
+        self._count("replay/errors/not_warc", 1)
+        return False
+
+    def _records(self, fh: BinaryIO, file_no: int, path: str) -> Iterator[ArchivedResponse]:
+        for item in iter_records(fh):
+            if isinstance(item, Fault):
+                self._report_fault(path, item)
+                continue
+            response = self._from_record(item, file_no, path)
+            item.finish()
+            if response is not None:
+                yield response
+            elif item.rec_type == "response" and not item.fault and fields.is_http_response(item):
+                # Skipped responses still serve as originals for revisits.
+                self._index.add(item, file_no)
+
+    def _report_fault(self, path: str, fault: Fault) -> None:
+        logger.warning("Skipped %s WARC record in %s at offset %d: %s",
+                       fault.kind, path, fault.offset, fault.detail)
+        self._count(f"replay/errors/{fault.kind}", 1)
+
+    # -- records -----------------------------------------------------------
+
+    def _from_record(self, record: RawRecord, file_no: int, path: str) -> ArchivedResponse | None:
+        self._count(f"replay/records/{record.rec_type}", 1)
+        if record.rec_type == "response":
+            return self._response(record, file_no, path)
+        if record.rec_type == "revisit":
+            return self._revisit(record, file_no, path)
+        return None
+
+    def _response(self, record: RawRecord, file_no: int, path: str) -> ArchivedResponse | None:
+        if not fields.is_http_response(record):
+            return self._skip("not_http")
+        url = self._passes_filter(record)
+        head = self._http_head(record) if url else None
+        raw = record.read_rest() if head else None
+        if url is None or head is None or raw is None:
+            return None
+        self._index.add(record, file_no)
+        payload = self._payload(head.headers, raw)
+        return _build(record, path, url, head, payload, None)
+
+    def _revisit(self, record: RawRecord, file_no: int, path: str,
+                 retry: bool = False) -> ArchivedResponse | None:
+        if not fields.is_identical_payload_revisit(record):
+            return self._skip("revisit_profile")
+        # A deferred revisit passed the filter already; ask only once.
+        url = fields.target_uri(record) if retry else self._passes_filter(record)
+        intact, head = read_revisit_head(record) if url else (False, None)
+        if url is None or not intact:
+            return None
+        location = self._index.find(record)
+        if location is None:
+            return self._defer_or_give_up(record, file_no, path, retry)
+        return self._resolve(record, path, url, head, location)
+
+    def _resolve(self, record: RawRecord, path: str, url: str, head: http.HttpHead | None,
+                 location: tuple[int, int]) -> ArchivedResponse | None:
+        original = read_original(self.paths[location[0]], location[1])
+        if isinstance(original, str):
+            return self._unresolved(record, path, f"original unreadable: {original}")
+        head = head or original.head
+        payload = self._payload(head.headers, original.raw, framing=original.head.headers)
+        self._count("replay/revisit/resolved", 1)
+        return _build(record, path, url, head, payload, original)
+
+    def _defer_or_give_up(self, record: RawRecord, file_no: int, path: str,
+                          retry: bool) -> None:
+        if retry or not record.seekable:
+            return self._unresolved(record, path, "no response with its payload digest")
+        self._deferred.append((file_no, record.offset))
+        return None
+
+    def _retry_deferred(self) -> Iterator[ArchivedResponse]:
+        deferred, self._deferred = self._deferred, []
+        for file_no, offset in deferred:
+            response = self._retry_one(file_no, offset)
+            if response is not None:
+                yield response
+
+    def _retry_one(self, file_no: int, offset: int) -> ArchivedResponse | None:
+        path = self.paths[file_no]
+        try:
+            with open(path, "rb") as fh:
+                item = read_record_at(fh, offset)
+                if isinstance(item, Fault):
+                    return self._unresolved_at(path, offset, item.detail)
+                return self._revisit(item, file_no, path, retry=True)
+        except OSError as exc:
+            return self._unresolved_at(path, offset, str(exc))
+
+    # -- helpers -------------------------------------------------------------
+
+    def _passes_filter(self, record: RawRecord) -> str | None:
+        url = fields.target_uri(record)
+        if url is None:
+            return self._skip("no_url")
+        reason = self._url_filter(url) if self._url_filter else None
+        return self._skip(reason) if reason else url
+
+    def _http_head(self, record: RawRecord) -> http.HttpHead | None:
+        try:
+            head = http.parse_head(record.block)
+        except BlockDamaged as exc:
+            record.fail(exc.kind, str(exc))
+            return None
+        return head if head is not None else self._skip("bad_http_head")
+
+    def _payload(self, headers: http.Headers, raw: bytes,
+                 framing: http.Headers | None = None) -> http.HttpPayload:
+        payload = http.build_payload(headers, raw, framing)
+        for repair in payload.repairs:
+            self._count(f"replay/repaired/{repair}", 1)
+        return payload
+
+    def _skip(self, reason: str) -> None:
+        self._count(f"replay/skipped/{reason}", 1)
+        return None
+
+    def _unresolved(self, record: RawRecord, path: str, why: str) -> None:
+        return self._unresolved_at(path, record.offset, why)
+
+    def _unresolved_at(self, path: str, offset: int, why: str) -> None:
+        logger.warning("Unresolved revisit in %s at offset %d: %s", path, offset, why)
+        self._count("replay/revisit/unresolved", 1)
+        return None
+
+
+def _build(record: RawRecord, path: str, url: str, head: http.HttpHead,
+           payload: http.HttpPayload, original: Original | None) -> ArchivedResponse:
+    return ArchivedResponse(
+        url=url, status=head.status, reason=head.reason, protocol=head.protocol,
+        headers=payload.headers, body=payload.body,
+        warc_file=path, warc_offset=record.offset,
+        warc_record_id=record.header("WARC-Record-ID") or "",
+        warc_date=fields.warc_date(record),
+        ip_address=record.header("WARC-IP-Address"),
+        payload_digest=record.header("WARC-Payload-Digest"),
+        revisit_of=(original.record_id or "") if original else None,
+    )
+
+
+def _starts_like_warc(fh: BinaryIO) -> bool:
+    if members.is_gzip(fh):
+        return members.member_starts_warc(fh, 0)
+    return members.plain_starts_warc(fh, 0)
+
+
+def _has_record_later(fh: BinaryIO) -> bool:
+    # A damaged first record must not make a whole WARC look like junk.
+    if members.is_gzip(fh):
+        return members.next_gzip_member(fh, 1) is not None
+    return members.next_plain_record(fh, 0) is not None
