@@ -41,9 +41,26 @@ STATS_FILE = None
 # articles is several MiB of XML.
 SITEMAP_MAXSIZE = 64 * 1024 * 1024
 
+# WARC archiving of live crawls (crawler.middlewares.archive).
+WARC_ENABLED = True
+# Where WARC files, their CDXJ index (index.cdxj) and the revisit digests live.
+WARC_DIR = f"{OUTPUT_DIR}/warc"
+# Host part of file names (IIPC: prefix-timestamp-serial-host); None: this machine's name.
+WARC_HOST = None
+# A file is closed and a new one opened once it passes this many bytes.
+WARC_MAX_SIZE = 1_000_000_000
+# Who runs the crawl, for the warcinfo record (e.g. "Jane Doe <jane@example.org>").
+WARC_OPERATOR = os.environ.get("SPUTNIK_WARC_OPERATOR")
+# First part of file names; None: the spider's name.
+WARC_PREFIX = None
+# Set per worker when several processes share WARC_DIR, so file names never collide.
+WARC_WORKER_ID = None
+
 # --- Scrapy: project layout ---------------------------------------------------
 
 BOT_NAME = "sputnik_archive"
+# Our ``crawl`` checks spider arguments before the crawl starts.
+COMMANDS_MODULE = "crawler.commands"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
@@ -56,7 +73,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, plus waiting between tries and honouring Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
-    # Closest to the downloader, so it stamps the moment the bytes arrived.
+    # Above HttpCompressionMiddleware (590) and HttpCacheMiddleware (900): it sees
+    # the body as the server sent it, and can tell cached responses apart.
+    "crawler.middlewares.archive.WarcArchiveMiddleware": 970,
+    # Stamps the moment and the capture record the bytes arrived with.
     "crawler.middlewares.provenance.LiveProvenanceMiddleware": 950,
 }
 

@@ -144,3 +144,5 @@ def test_server_down_ends_with_a_summary(tmp_path):
     assert result.returncode == 0
     assert result.stats["finish_reason"] == "finished"
     assert "Crawl finished (finished): 0 articles written" in result.log
+    assert result.stats["discovery/failed/DownloadConnectionRefusedError"] == 2
+    assert "Traceback" not in result.log

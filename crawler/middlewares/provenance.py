@@ -29,6 +29,16 @@ class LiveProvenanceMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         if "replay" not in response.flags:
-            request.meta["fetched_at"] = utc_now_iso()
-            request.meta["source"] = {"mode": "live", "fetched_url": response.url}
+            source = {"mode": "live", "fetched_url": response.url}
+            capture = request.meta.get("warc_record")
+            if capture is not None:
+                # The same moment and place a later replay of the archive reports.
+                source.update(warc_file=capture.warc_file, warc_offset=capture.offset,
+                              warc_record_id=capture.record_id)
+            request.meta["fetched_at"] = _seconds(capture.warc_date) if capture else utc_now_iso()
+            request.meta["source"] = source
         return response
+
+
+def _seconds(warc_date: str) -> str:
+    return warc_date[:19] + "Z"

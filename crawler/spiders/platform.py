@@ -92,12 +92,12 @@ class PlatformSpider(SitemapSpider):
         today = date.today()
         if self.window.overlaps(today - timedelta(days=1), today):
             yield Request(f"{self.site}{RSS_PATH}", callback=self.parse_rss,
-                          meta=self._sitemap_meta())
+                          errback=self.listing_failed, meta=self._sitemap_meta())
 
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
         for request in super()._parse_sitemap(response):
             if request.callback == self._parse_sitemap:
-                yield request.replace(meta=self._sitemap_meta())
+                yield request.replace(meta=self._sitemap_meta(), errback=self.listing_failed)
             else:
                 yield self._article_request(request.url)
 
@@ -128,7 +128,8 @@ class PlatformSpider(SitemapSpider):
         return Request(url, callback=self.parse_article, errback=self.article_failed)
 
     def _sitemap_request(self, url: str) -> Request:
-        return Request(url, callback=self._parse_sitemap, meta=self._sitemap_meta())
+        return Request(url, callback=self._parse_sitemap, errback=self.listing_failed,
+                       meta=self._sitemap_meta())
 
     def _sitemap_meta(self) -> dict[str, Any]:
         # Sitemaps of a busy month outgrow the page size limit.
@@ -152,10 +153,16 @@ class PlatformSpider(SitemapSpider):
         )
 
     def article_failed(self, failure: Failure) -> None:
-        response = getattr(failure.value, "response", None)
-        reason = f"status_{response.status}" if response is not None else failure.type.__name__
+        reason = _failure_reason(failure)
         self.crawler.stats.inc_value(f"article/failed/{reason}")
         logger.info("Article not fetched (%s): %s", reason, failure.request.url)
+
+    def listing_failed(self, failure: Failure) -> None:
+        """A robots.txt, sitemap or RSS that could not be had: the articles it
+        lists are missed, which the operator must know."""
+        reason = _failure_reason(failure)
+        self.crawler.stats.inc_value(f"discovery/failed/{reason}")
+        logger.warning("Listing not fetched (%s): %s", reason, failure.request.url)
 
     def _skip(self, url: str, reason: str) -> None:
         self.crawler.stats.inc_value(f"article/skipped/{reason}")
@@ -168,9 +175,11 @@ class PlatformSpider(SitemapSpider):
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
         logger.info(
-            "Crawl finished (%s): %s articles written, %s pages not articles, %s failed requests",
+            "Crawl finished (%s): %s articles written, %s pages not articles, "
+            "%s articles and %s listings not fetched",
             reason, stats.get_value("item_scraped_count", 0),
             _sum(stats.get_stats(), "article/skipped/"), _sum(stats.get_stats(), "article/failed/"),
+            _sum(stats.get_stats(), "discovery/failed/"),
         )
 
 
@@ -179,6 +188,11 @@ def _carry_contact_into_user_agent(settings: Any) -> None:
     if contact > (settings.getpriority("USER_AGENT") or 0):
         user_agent = f"sputnik-archive/{__version__} (+{settings['CONTACT_URL']})"
         settings.set("USER_AGENT", user_agent, priority=contact)
+
+
+def _failure_reason(failure: Failure) -> str:
+    response = getattr(failure.value, "response", None)
+    return f"status_{response.status}" if response is not None else failure.type.__name__
 
 
 def _sum(stats: dict[str, Any], prefix: str) -> int:

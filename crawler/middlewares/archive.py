@@ -1,0 +1,127 @@
+"""Stores every HTTP exchange of a live crawl in WARC files, as it came off the wire.
+
+A downloader middleware next to the downloader: its ``process_response`` runs
+before HttpCompressionMiddleware (590) has decoded the body, so the payload is
+stored still gzip/br-encoded with its ``Content-Encoding``. Responses that were
+replayed from an archive or served from the HTTP cache are not captures and are
+skipped. Each article item also gets a ``metadata`` record (the item as the JSON
+feed has it) referring to the response it was extracted from.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from datetime import datetime, timezone
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler import __version__
+from crawler.exporters import feed_item
+from warc.writer import HttpExchange, WarcArchive, WarcWriteError, WrittenRecord
+
+logger = logging.getLogger(__name__)
+
+META_KEY = "warc_record"
+NOT_CAPTURES = frozenset({"replay", "cached"})
+# Settings worth knowing when reading an archive later: how politely and how
+# completely it was made.
+WARCINFO_SETTINGS = ("ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED",
+                     "CONCURRENT_REQUESTS_PER_DOMAIN", "USER_AGENT", "DOWNLOAD_MAXSIZE")
+
+
+def exchange_from(request: Request, response: Response, when: datetime) -> HttpExchange:
+    return HttpExchange(
+        url=response.url,
+        method=request.method,
+        request_headers=_header_pairs(request.headers),
+        request_body=request.body,
+        status=response.status,
+        reason="",
+        protocol=response.protocol or "HTTP/1.1",
+        response_headers=_header_pairs(response.headers),
+        body=response.body,
+        date=when,
+        ip_address=str(response.ip_address) if response.ip_address else None,
+    )
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in headers.items() for value in values]
+
+
+class WarcArchiveMiddleware:
+    def __init__(self, crawler: Crawler, archive: WarcArchive) -> None:
+        self.crawler = crawler
+        self.archive = archive
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcArchiveMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("WARC_ENABLED") or settings.getbool("REPLAY_OFFLINE"):
+            raise NotConfigured
+        archive = WarcArchive(
+            settings["WARC_DIR"], prefix=settings.get("WARC_PREFIX") or crawler.spidercls.name,
+            host=settings.get("WARC_HOST") or socket.gethostname(),
+            max_size=settings.getint("WARC_MAX_SIZE"), warcinfo=cls._warcinfo(settings),
+            operator=settings.get("WARC_OPERATOR"), worker_id=settings.get("WARC_WORKER_ID"))
+        middleware = cls(crawler, archive)
+        crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    @staticmethod
+    def _warcinfo(settings: Any) -> dict[str, str]:
+        info = {"software": f"sputnik-archive/{__version__} (Scrapy)",
+                "format": "WARC File Format 1.1",
+                "conformsTo": "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"}
+        info.update({f"scrapy-{name.lower()}": str(settings.get(name)) for name in WARCINFO_SETTINGS})
+        return info
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if NOT_CAPTURES & set(response.flags):
+            return response
+        try:
+            written = self.archive.write_exchange(
+                exchange_from(request, response, datetime.now(timezone.utc)))
+        except WarcWriteError as e:
+            self._stop(e)
+            raise IgnoreRequest(f"capture not stored: {response.url}") from e
+        request.meta[META_KEY] = written
+        self.crawler.stats.inc_value(f"warc/records_written/{written.record_type}")
+        return response
+
+    def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+        written: WrittenRecord | None = response.meta.get(META_KEY) if response else None
+        if written is None or self.failed:
+            return
+        payload = json.dumps(feed_item(item), ensure_ascii=False).encode("utf-8")
+        try:
+            self.archive.write_metadata(written, payload)
+        except WarcWriteError as e:
+            self._stop(e)
+            return
+        self.crawler.stats.inc_value("warc/records_written/metadata")
+
+    def spider_closed(self, spider: Spider) -> None:
+        try:
+            self.archive.close()
+        except OSError:
+            self.crawler.stats.inc_value("warc/errors/close")
+            logger.error("Could not close the WARC archive cleanly", exc_info=True)
+
+    def _stop(self, error: WarcWriteError) -> None:
+        self.crawler.stats.inc_value("warc/errors/write")
+        if self.failed:
+            return
+        self.failed = True
+        # No item may be written whose capture was not stored: stop the crawl.
+        logger.error("WARC write failed, stopping the crawl: %s", error)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))

@@ -1,0 +1,89 @@
+"""index.cdxj: one sorted line per response and revisit, pointing at its record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.warc_exchanges import archive, exchange, html_gz, warc_files
+from warc import index
+
+
+def write_captures(directory: Path, names: list[str], *, max_size: int = 10**9, start: int = 0) -> None:
+    with archive(directory, max_size=max_size) as arc:
+        for i, name in enumerate(names):
+            captured = arc.write_exchange(exchange(f"https://sputniknews.com/{name}", seconds=start + i))
+            arc.write_metadata(captured, b"{}")
+        # same payload as the first page: a revisit, which is indexed too
+        arc.write_exchange(exchange("https://sputniknews.com/copy", html_gz(f"https://sputniknews.com/{names[0]}"),
+                                    seconds=start + 99))
+
+
+def parsed(directory: Path) -> list[tuple[str, str, dict]]:
+    result = []
+    for line in index.read_index(directory):
+        key, stamp, fields = line.rstrip("\n").split(" ", 2)
+        result.append((key, stamp, json.loads(fields)))
+    return result
+
+
+def record_at(path: Path, offset: int):
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh)))
+        return record.rec_type, record.rec_headers["WARC-Target-URI"]
+
+
+def test_one_sorted_line_per_capture_with_working_offsets(tmp_path):
+    write_captures(tmp_path, ["b", "a?x=2", "c"], max_size=2000)
+    lines = index.read_index(tmp_path)
+    entries = parsed(tmp_path)
+    assert lines == sorted(lines) and len(entries) == 4
+    assert len(warc_files(tmp_path)) > 1  # offsets are per file, across rotations
+    assert {e["url"] for _, _, e in entries} == {f"https://sputniknews.com/{n}" for n in ("b", "a?x=2", "c", "copy")}
+    for key, stamp, entry in entries:
+        path = tmp_path / entry["filename"]
+        assert Path(entry["filename"]).name == entry["filename"] and path.exists()
+        rec_type, uri = record_at(path, int(entry["offset"]))
+        assert uri == entry["url"]
+        assert rec_type == ("revisit" if entry["url"].endswith("/copy") else "response")
+        assert key.startswith("com,sputniknews)/") and len(stamp) == 14 and stamp.startswith("20240301")
+    copy = next(e for _, _, e in entries if e["url"].endswith("/copy"))
+    first = next(e for _, _, e in entries if e["url"].endswith("/b"))
+    assert (copy["mime"], copy["digest"]) == ("warc/revisit", first["digest"])
+    assert (first["mime"], first["status"]) == ("text/html", "200")
+
+
+def test_later_runs_merge_into_the_sorted_index(tmp_path):
+    write_captures(tmp_path, ["m", "z"])
+    write_captures(tmp_path, ["a", "n"], start=1000)
+    lines = index.read_index(tmp_path)
+    assert lines == sorted(lines)
+    urls = [json.loads(line.split(" ", 2)[2])["url"] for line in lines]
+    assert sorted(urls) == sorted(f"https://sputniknews.com/{n}" for n in ("m", "z", "copy", "a", "n", "copy"))
+    assert len({index.line_filename(line) for line in lines}) == 2
+
+
+def test_merging_a_file_twice_keeps_one_copy_of_its_lines(tmp_path):
+    write_captures(tmp_path, ["a", "b"])
+    before = index.read_index(tmp_path)
+    (path,) = warc_files(tmp_path)
+    assert index.merge_file(tmp_path, path) == 3
+    assert index.read_index(tmp_path) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_index_equals_a_fresh_rebuild(tmp_path):
+    write_captures(tmp_path, ["q", "r"], max_size=1500)
+    incremental = index.read_index(tmp_path)
+    assert index.rebuild(tmp_path, warc_files(tmp_path)) == len(incremental) == 3
+    assert index.read_index(tmp_path) == incremental
+
+
+def test_request_metadata_and_warcinfo_are_not_indexed(tmp_path):
+    write_captures(tmp_path, ["only"])
+    (path,) = warc_files(tmp_path)
+    types = [record_at(path, int(e["offset"]))[0] for _, _, e in parsed(tmp_path)]
+    assert sorted(types) == ["response", "revisit"]

@@ -1,0 +1,384 @@
+"""Write HTTP exchanges to rotating, crash-safe WARC 1.1 files.
+
+Plain data in, files out: ``WarcArchive.write_exchange`` takes one
+``HttpExchange`` and appends a response (or, for a payload already archived,
+an identical-payload-digest revisit) plus the request that fetched it. Each
+record is one gzip member written with warcio and handed to the kernel
+before the call returns. See ``warc.files`` for names and crash recovery,
+``warc.index`` for the CDXJ index and ``warc.digests`` for revisits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+from types import TracebackType
+
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeadersParser
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from warc import index
+from warc.digests import DigestIndex, Original
+from warc.files import (OPEN_SUFFIX, FileNamer, final_name, find_orphans, fsync_directory,
+                        lock_exclusive, recover_orphan)
+from warc.heads import HttpExchange, request_head, response_head, target_uri
+from warc.warcinfo import warcinfo_fields
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["HttpExchange", "WarcArchive", "WarcWriteError", "WrittenRecord", "format_warc_date"]
+
+DEFAULT_MAX_SIZE = 10**9
+
+
+class WarcWriteError(OSError):
+    """A record could not be written (disk full, I/O error, ...).
+
+    The file keeps every record written before the failed one.
+    """
+
+
+@dataclass(frozen=True)
+class WrittenRecord:
+    warc_file: str
+    offset: int
+    length: int
+    record_id: str
+    record_type: str
+    warc_date: str
+    target_uri: str
+    payload_digest: str | None
+
+
+def format_warc_date(when: datetime) -> str:
+    """WARC-Date with microseconds, always six digits, in UTC.
+
+    WARC 1.1 allows fractional seconds; a fixed width keeps dates of one
+    archive comparable as strings. Naive datetimes are taken as UTC.
+    """
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def payload_digest(payload: bytes) -> str:
+    """``sha1:<base32>``, the form warcio writes, to look up earlier copies."""
+    digester = Digester("sha1")
+    digester.update(payload)
+    return str(digester)
+
+
+def _default_record_id() -> str:
+    return str(StatusAndHeadersParser.make_warc_id())
+
+
+def _bracketed(record_ids: Callable[[], str]) -> Callable[[], str]:
+    """Accept bare ``urn:uuid:...`` ids too; WARC-Record-ID needs the brackets."""
+    def next_id() -> str:
+        value = record_ids()
+        return value if value.startswith("<") else f"<{value}>"
+    return next_id
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _Sink:
+    """File output that writes straight to the descriptor.
+
+    No user-space buffer: after a failed write nothing stale is left to be
+    flushed later over the rolled-back tail. ``os.write`` may write less
+    than asked, so it loops.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.position = os.lseek(fd, 0, os.SEEK_END)
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            written = self.write_some(view)
+            self.position += written
+            view = view[written:]
+        return len(data)
+
+    def write_some(self, data: memoryview) -> int:
+        return os.write(self.fd, data)
+
+    def flush(self) -> None:
+        """warcio flushes after each record; the bytes are already in the kernel."""
+
+    def rollback(self, offset: int) -> None:
+        os.ftruncate(self.fd, offset)
+        self.position = os.lseek(self.fd, offset, os.SEEK_SET)
+
+
+class _RecordBuilder(WARCWriter):
+    """warcio's writer with record ids and dates from the archive's callables.
+
+    warcio reads both through these overridable methods; routing them lets
+    tests fix them and compare written bytes exactly.
+    """
+
+    # A metadata block has no HTTP entity, so WARC 1.1 defines no payload
+    # for it; fastwarc reports a payload digest there as a failure.
+    NO_PAYLOAD_DIGEST_TYPES = ("warcinfo", "revisit", "metadata")
+
+    def __init__(self, out: _Sink, record_ids: Callable[[], str], clock: Callable[[], datetime]) -> None:
+        super().__init__(out, gzip=True, warc_version="1.1")
+        self._record_ids = record_ids
+        self._clock = clock
+
+    def _make_warc_id(self) -> str:
+        return self._record_ids()
+
+    def curr_warc_date(self) -> str:
+        return format_warc_date(self._clock())
+
+
+@dataclass
+class _OpenFile:
+    path: Path
+    sink: _Sink
+    builder: _RecordBuilder
+
+    @property
+    def name(self) -> str:
+        return final_name(self.path).name
+
+
+class WarcArchive:
+    """Rotating WARC 1.1 files, their CDXJ index and revisit digests in one directory.
+
+    Not thread-safe: one archive object per writer. Several processes may
+    share a directory if each has its own ``worker_id``.
+    """
+
+    def __init__(self, directory: str | Path, *, prefix: str, host: str,
+                 max_size: int = DEFAULT_MAX_SIZE, warcinfo: dict[str, str],
+                 operator: str | None = None, worker_id: str | None = None,
+                 record_ids: Callable[[], str] | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.max_size = max_size
+        self.namer = FileNamer(prefix, host, worker_id)
+        self._info = warcinfo_fields(warcinfo, host=host, operator=operator)
+        self._record_ids = _bracketed(record_ids) if record_ids else _default_record_id
+        self._clock = clock or _utc_now
+        self._digests = DigestIndex(self.directory)
+        self._file: _OpenFile | None = None
+        self._serial = self.namer.last_serial(self.directory)
+        self.recovered = self._recover()
+
+    # -- public API ------------------------------------------------------
+
+    def write_exchange(self, exchange: HttpExchange) -> WrittenRecord:
+        """Append the response (or revisit) and request records of one exchange."""
+        current = self._current_file()
+        date = format_warc_date(exchange.date)
+        digest = payload_digest(exchange.body)
+        original = self._original_of(digest, exchange)
+        if original is None:
+            response = self._response_record(current.builder, exchange, date)
+        else:
+            response = self._revisit_record(current.builder, exchange, date, digest, original)
+        request = self._request_record(current.builder, exchange, date, response)
+        offset, length = self._append(current, [response, request])
+        written = self._written(current, response, offset, length)
+        if original is None and exchange.body:
+            # Only now: a digest must never point at a record not on disk.
+            self._digests.add(digest, Original(written.target_uri, written.warc_date,
+                                               written.record_id))
+        self._rotate_if_full()
+        return written
+
+    def write_metadata(self, refers_to: WrittenRecord, payload: bytes,
+                       content_type: str = "application/json") -> WrittenRecord:
+        """Append a metadata record describing ``refers_to``.
+
+        It carries WARC-Refers-To, not WARC-Concurrent-To: the payload is
+        derived from the capture afterwards (it is not part of the HTTP
+        exchange), and Refers-To is how WARC 1.1 ties a metadata record to
+        the record it describes. Its WARC-Date is when it was made.
+        """
+        current = self._current_file()
+        record = current.builder.create_warc_record(
+            refers_to.target_uri, "metadata", payload=BytesIO(payload), length=len(payload),
+            warc_content_type=content_type,
+            warc_headers_dict={"WARC-Refers-To": refers_to.record_id})
+        offset, length = self._append(current, [record])
+        written = self._written(current, record, offset, length)
+        self._rotate_if_full()
+        return written
+
+    def close(self) -> None:
+        """Finish the open file (fsync, index, rename) and release the digests."""
+        try:
+            self._close_file()
+        finally:
+            self._digests.close()
+
+    def __enter__(self) -> WarcArchive:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- records ---------------------------------------------------------
+
+    def _response_record(self, builder: _RecordBuilder, exchange: HttpExchange,
+                         date: str) -> ArcWarcRecord:
+        headers = {"WARC-Record-ID": self._record_ids(), "WARC-Date": date}
+        if exchange.ip_address:
+            headers["WARC-IP-Address"] = exchange.ip_address
+        return builder.create_warc_record(
+            target_uri(exchange.url), "response", payload=BytesIO(exchange.body),
+            length=len(exchange.body), http_headers=response_head(exchange),
+            warc_headers_dict=headers)
+
+    def _original_of(self, digest: str, exchange: HttpExchange) -> Original | None:
+        # Empty payloads (redirects, 304s) all share one digest; a revisit
+        # would save nothing and only make replay depend on another record.
+        if not exchange.body:
+            return None
+        return self._digests.lookup(digest)
+
+    def _revisit_record(self, builder: _RecordBuilder, exchange: HttpExchange, date: str,
+                        digest: str, original: Original) -> ArcWarcRecord:
+        headers = {"WARC-Record-ID": self._record_ids(), "WARC-Date": date,
+                   "WARC-Refers-To": original.record_id}
+        if exchange.ip_address:
+            headers["WARC-IP-Address"] = exchange.ip_address
+        return builder.create_revisit_record(
+            target_uri(exchange.url), digest, original.target_uri, original.warc_date,
+            http_headers=response_head(exchange), warc_headers_dict=headers)
+
+    def _request_record(self, builder: _RecordBuilder, exchange: HttpExchange, date: str,
+                        response: ArcWarcRecord) -> ArcWarcRecord:
+        headers = {"WARC-Record-ID": self._record_ids(), "WARC-Date": date,
+                   "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")}
+        return builder.create_warc_record(
+            target_uri(exchange.url), "request", payload=BytesIO(exchange.request_body),
+            length=len(exchange.request_body), http_headers=request_head(exchange),
+            warc_headers_dict=headers)
+
+    def _written(self, current: _OpenFile, record: ArcWarcRecord, offset: int,
+                 length: int) -> WrittenRecord:
+        get = record.rec_headers.get_header
+        return WrittenRecord(
+            warc_file=current.name, offset=offset, length=length,
+            record_id=get("WARC-Record-ID"), record_type=record.rec_type,
+            warc_date=get("WARC-Date"), target_uri=get("WARC-Target-URI"),
+            payload_digest=get("WARC-Payload-Digest"))
+
+    # -- files -----------------------------------------------------------
+
+    def _append(self, current: _OpenFile, records: list[ArcWarcRecord]) -> tuple[int, int]:
+        """Write ``records`` all or none; offset and length of the first."""
+        start = current.sink.position
+        try:
+            lengths = []
+            for record in records:
+                before = current.sink.position
+                current.builder.write_record(record)
+                lengths.append(current.sink.position - before)
+        except OSError as e:
+            self._roll_back(current, start)
+            raise WarcWriteError(
+                e.errno, f"could not write a WARC record to {current.path} ({e.strerror or e}); "
+                f"the file is intact up to offset {start}: free disk space and restart the crawl"
+            ) from e
+        return start, lengths[0]
+
+    def _roll_back(self, current: _OpenFile, offset: int) -> None:
+        try:
+            current.sink.rollback(offset)
+        except OSError:
+            # The tail stays torn; give the file up as an orphan so the next
+            # start trims it, and write on into a fresh file.
+            logger.error("Could not roll back %s; leaving it for recovery", current.path,
+                         exc_info=True)
+            os.close(current.sink.fd)
+            self._file = None
+
+    def _current_file(self) -> _OpenFile:
+        if self._file is None:
+            self._file = self._open_file()
+        return self._file
+
+    def _open_file(self) -> _OpenFile:
+        path = self._next_path()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except OSError as e:
+            raise WarcWriteError(e.errno, f"could not create WARC file {path}: {e}") from e
+        lock_exclusive(fd)
+        sink = _Sink(fd)
+        current = _OpenFile(path, sink, _RecordBuilder(sink, self._record_ids, self._clock))
+        try:
+            current.builder.write_record(current.builder.create_warcinfo_record(current.name, self._info))
+        except OSError as e:
+            # Nothing but a torn warcinfo in it: not worth keeping.
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise WarcWriteError(e.errno, f"could not start WARC file {path}: {e}") from e
+        logger.info("Opened WARC file %s", path)
+        return current
+
+    def _next_path(self) -> Path:
+        now = self._clock()
+        while True:
+            self._serial += 1
+            name = self.namer.name(now, self._serial)
+            candidate = self.directory / (name + OPEN_SUFFIX)
+            if not (self.directory / name).exists() and not candidate.exists():
+                return candidate
+
+    def _rotate_if_full(self) -> None:
+        if self._file is None or self._file.sink.position < self.max_size:
+            return
+        try:
+            self._close_file()
+        except WarcWriteError:
+            # The exchange itself is on disk; the file is recovered next start.
+            logger.error("Could not rotate WARC file", exc_info=True)
+
+    def _close_file(self) -> None:
+        current, self._file = self._file, None
+        if current is None:
+            return
+        target = final_name(current.path)
+        try:
+            os.fsync(current.sink.fd)
+            # Index before the rename: if we die in between, recovery renames
+            # and re-indexes; the other way round a file could go unindexed.
+            index.merge_file(self.directory, current.path, current.name)
+            # Rename while still holding the lock, so no recovery races us.
+            os.replace(current.path, target)
+            fsync_directory(self.directory)
+        except OSError as e:
+            raise WarcWriteError(e.errno, f"could not close {current.path} ({e}); it stays "
+                                 "an .open file and is recovered on the next start") from e
+        finally:
+            os.close(current.sink.fd)
+        logger.info("Closed WARC file %s", target)
+
+    def _recover(self) -> list[Path]:
+        recovered = []
+        for orphan in find_orphans(self.directory, self.namer):
+            target = recover_orphan(orphan)
+            if target is not None:
+                index.merge_file(self.directory, target)
+                recovered.append(target)
+        return recovered
