@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from crawler.normalize import normalize_datetime
 from crawler.urls import is_forbidden_path, publication_date_from_url
 from crawler.window import DateWindow
 
@@ -48,6 +49,15 @@ class DiscoveryFilter:
         one whose range cannot be read is fetched, to miss nothing."""
         days = monthly_sitemap_range(url)
         return days is None or self.window.overlaps(*days)
+
+
+def is_newer(lastmod: str | None, archived: str | None, tz: str) -> bool:
+    """Whether a listing's lastmod is later than what the archive holds; when
+    either date cannot be read, it is taken as newer, so nothing is missed."""
+    listed, held = normalize_datetime(lastmod, tz), normalize_datetime(archived, tz)
+    if listed is None or held is None:
+        return True
+    return datetime.fromisoformat(listed) > datetime.fromisoformat(held)
 
 
 def is_index(entries: Any) -> bool:

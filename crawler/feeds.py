@@ -1,10 +1,12 @@
-"""Feed URI parameters shared by every feed of a crawl."""
+"""Feed settings of the project: file names shared by a run's feeds, durable local files."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from scrapy import Spider
+from scrapy.extensions.feedexport import FileFeedStorage
 
 
 def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
@@ -18,3 +20,17 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
         stamp = started.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None)
         params["time"] = stamp.isoformat().replace(":", "-") + "Z"
     return params
+
+
+class UnbufferedFileFeedStorage(FileFeedStorage):
+    """Local feed files written through to the OS at every item.
+
+    Scrapy's storage buffers in the process, so a killed crawl loses the last
+    items it wrote; the state store would then believe they were archived.
+    Unbuffered, every item the exporter has written survives a SIGKILL.
+    """
+
+    def open(self, spider: Spider) -> IO[bytes]:
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open(self.write_mode, buffering=0)

@@ -29,3 +29,5 @@ class ArticleItem:
     body: str | None = None
     fetched_at: str | None = None
     source: dict[str, Any] = field(default_factory=dict)
+    # 1 for the first archived text of an article, then one more for each change.
+    version: int | None = None

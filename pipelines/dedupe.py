@@ -1,37 +1,88 @@
-"""Emits each article once per run: the same URL with the same body is a duplicate.
+"""Emits each article once: within a run, and across runs through the state store.
 
-A URL seen again with a different body is a new version of the article and is
-kept. Only digests are remembered, so memory grows by a few dozen bytes per
-article.
+Within a run, the same URL with the same body is a duplicate. Across runs, an
+article (keyed by the platform's id, which is the same on every host and
+mirror) already archived with the same normalised body is dropped as
+unchanged; a changed body is emitted again with the next ``version``.
+
+The store learns of an item only after the feed exporter has written it
+(``item_scraped`` reaches this pipeline after the FeedExporter, which was
+connected first): an item dropped later or lost in a crash is never marked as
+archived, so a crash can at worst repeat an article, never lose one.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+
+from crawler.state import ArchivedArticle, ArticleStore, open_store
+
+logger = logging.getLogger(__name__)
 
 
 def content_digest(body: str | None) -> bytes:
     return hashlib.sha1((body or "").encode("utf-8")).digest()
 
 
+def article_key(adapter: ItemAdapter) -> str:
+    return adapter.get("article_id") or adapter.get("url") or ""
+
+
 class DedupePipeline:
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, store: ArticleStore | None) -> None:
         self.crawler = crawler
+        self.store = store
         self.seen: set[tuple[str, bytes]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        return cls(crawler)
+        settings = crawler.settings
+        store = None
+        if settings.getbool("STATE_ENABLED"):
+            store = open_store(settings["STATE_URI"].replace("%(spider)s", crawler.spidercls.name))
+        pipeline = cls(crawler, store)
+        if store is not None:
+            crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+            crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        key = (adapter.get("url") or "", content_digest(adapter.get("body")))
+        digest = content_digest(adapter.get("body"))
+        key = (adapter.get("url") or "", digest)
         if key in self.seen:
             self.crawler.stats.inc_value("dedupe/duplicate")
             raise DropItem(f"Duplicate of an article already emitted: {key[0]}")
         self.seen.add(key)
+        archived = self.archived(adapter)
+        if archived is not None and archived.digest == digest:
+            self._unchanged(adapter)
+        if "version" in adapter.field_names():
+            adapter["version"] = archived.versions + 1 if archived else 1
         return item
+
+    def archived(self, adapter: ItemAdapter) -> ArchivedArticle | None:
+        return self.store.get(article_key(adapter)) if self.store is not None else None
+
+    def _unchanged(self, adapter: ItemAdapter) -> None:
+        self.crawler.stats.inc_value("dedupe/unchanged")
+        if adapter.get("fetched_at"):
+            self.store.touch(article_key(adapter), adapter["fetched_at"])
+        raise DropItem(f"Unchanged since it was archived: {adapter.get('url')}")
+
+    def item_scraped(self, item: Any, response: Any, spider: Spider) -> None:
+        adapter = ItemAdapter(item)
+        self.store.record_version(
+            article_key(adapter), adapter.get("url") or "", adapter.get("published"),
+            adapter.get("modified"), content_digest(adapter.get("body")),
+            adapter.get("fetched_at") or "")
+        self.crawler.stats.inc_value("dedupe/stored")
+
+    def spider_closed(self, spider: Spider) -> None:
+        self.store.close()

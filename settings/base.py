@@ -56,6 +56,12 @@ WARC_PREFIX = None
 # Set per worker when several processes share WARC_DIR, so file names never collide.
 WARC_WORKER_ID = None
 
+# The persistent store of archived articles (crawler.state): what a run already
+# has, so it fetches and emits only what is new or changed. Replay leaves it
+# alone unless STATE_ENABLED is given on the command line.
+STATE_ENABLED = True
+STATE_URI = f"sqlite:///{OUTPUT_DIR}/state/%(spider)s.sqlite3"
+
 # --- Scrapy: project layout ---------------------------------------------------
 
 BOT_NAME = "sputnik_archive"
@@ -90,12 +96,19 @@ ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 300,
 }
 
+# Duplicate requests are filtered within a run; across runs the state store
+# decides (see crawler/dupefilter.py for why, with JOBDIR and kills).
+DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
+
 # --- Scrapy: feeds -------------------------------------------------------------
 
 FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter"}
 FEED_EXPORT_ENCODING = "utf-8"
 # Both feeds of a run carry the crawl's start time, not each file's open time.
 FEED_URI_PARAMS = "crawler.feeds.uri_params"
+# Local feed files survive a killed crawl up to the last item written.
+FEED_STORAGES = {"": "crawler.feeds.UnbufferedFileFeedStorage",
+                 "file": "crawler.feeds.UnbufferedFileFeedStorage"}
 FEEDS = {
     f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines"},
     f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.feed.json": {"format": "jsonfeed"},

@@ -4,23 +4,28 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.iterators import xmliter_lxml
 from twisted.python.failure import Failure
 
 from crawler import __version__
-from crawler.discovery import DiscoveryFilter, is_index
+from crawler.discovery import DiscoveryFilter, is_index, is_newer
 from crawler.editions import Edition
 from crawler.extract import NotAnArticle, extract_article
 from crawler.items import ArticleItem
 from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
 from crawler.replay import ReplayPlan
+from crawler.state import ArticleStore
+from crawler.urls import article_id_from_url
+from pipelines.dedupe import DedupePipeline
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +54,7 @@ class PlatformSpider(SitemapSpider):
         self.article_urls = list(arguments.article_urls)
         self.site = arguments.site
         self.window = arguments.window
+        self.refresh = arguments.refresh
 
     @classmethod
     def check_arguments(cls, **kwargs: Any) -> CrawlArguments:
@@ -68,6 +74,10 @@ class PlatformSpider(SitemapSpider):
             # must never reach the network.
             crawler.settings.set("REPLAY_OFFLINE", True, priority="spider")
             crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+            # Replay is a transformation of the archive, and gives the same
+            # records every time, unless asked to feed the store.
+            if (crawler.settings.getpriority("STATE_ENABLED") or 0) < SETTINGS_PRIORITIES["cmdline"]:
+                crawler.settings.set("STATE_ENABLED", False, priority="spider")
         return spider
 
     # --- where requests come from -----------------------------------------
@@ -110,8 +120,31 @@ class PlatformSpider(SitemapSpider):
                     yield entry
                 else:
                     self.crawler.stats.inc_value("discovery/sitemap/out_of_window")
-            elif self._wanted(loc, "sitemap"):
+            elif self._wanted(loc, "sitemap", entry.get("lastmod")):
                 yield entry
+
+    def _archived_reason(self, url: str, listing: str, lastmod: str | None) -> str | None:
+        """Why an article the store already holds is not requested again.
+
+        A sitemap entry is skipped when its lastmod is not newer than what was
+        archived. The RSS feed gives no modification time, so an article it
+        lists is skipped once archived at all: its changes show in the sitemap.
+        """
+        if self.refresh or self.store is None or (listing == "sitemap" and lastmod is None):
+            return None
+        archived = self.store.get(article_id_from_url(url) or "")
+        if archived is None:
+            return None
+        if listing == "rss":
+            return "archived"
+        if is_newer(lastmod, archived.last_change, self.edition.timezone):
+            return None
+        return "unchanged"
+
+    @cached_property
+    def store(self) -> ArticleStore | None:
+        pipeline = self.crawler.get_item_pipeline(DedupePipeline)
+        return pipeline.store if pipeline is not None else None
 
     def parse_rss(self, response: Response) -> Iterator[Request]:
         for node in xmliter_lxml(response, "item"):
@@ -119,8 +152,8 @@ class PlatformSpider(SitemapSpider):
             if link and self._wanted(link, "rss"):
                 yield self._article_request(link)
 
-    def _wanted(self, url: str, listing: str) -> bool:
-        reason = self.urls.skip_reason_for_article(url)
+    def _wanted(self, url: str, listing: str, lastmod: str | None = None) -> bool:
+        reason = self.urls.skip_reason_for_article(url) or self._archived_reason(url, listing, lastmod)
         self.crawler.stats.inc_value(f"discovery/{listing}/{reason or 'requested'}")
         return reason is None
 
