@@ -1,6 +1,7 @@
 """The spider arguments (``-a``) every edition's spider takes, checked once."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -10,7 +11,12 @@ from crawler.editions import Edition
 from crawler.window import DateWindow
 
 LIVE_DEFAULT_DAYS = 2
-ARGUMENT_NAMES = ("replay", "since", "until", "site", "urls", "refresh")
+ARGUMENT_NAMES = ("replay", "since", "until", "site", "urls", "refresh", "source", "crawls",
+                  "captures", "shard")
+# Where articles come from: the live edition, local WARC files, or public web archives.
+SOURCES = ("live", "replay", "commoncrawl", "wayback")
+CAPTURES = ("newest", "all")
+CRAWL_NAME = re.compile(r"^CC-MAIN-\d{4}-\d{2}$")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
 
@@ -30,29 +36,80 @@ def site_root(site: str) -> str:
 class CrawlArguments:
     """``replay``: WARC files, directories or globs; ``urls``: article URLs;
     ``site``: root of the edition; ``since``/``until``: the window (YYYY-MM-DD);
-    ``refresh``: re-fetch articles the store already holds unchanged.
-    A live crawl defaults to the last two days, a replay to everything."""
+    ``refresh``: re-fetch articles the store already holds unchanged;
+    ``source``: live (default), replay (implied by ``replay``), commoncrawl or
+    wayback; ``crawls``: Common Crawl crawl names; ``captures``: newest (one
+    capture per article) or all; ``shard``: K/N, the K-th (1-based) of N shares
+    of the replayed files.
+    A live crawl defaults to the last two days; other sources to everything."""
 
     replay_specs: tuple[str, ...]
     article_urls: tuple[str, ...]
     site: str
     window: DateWindow
     refresh: bool = False
+    source: str = "live"
+    crawls: tuple[str, ...] = ()
+    captures: str = "newest"
+    shard: tuple[int, int] | None = None
 
     @classmethod
     def parse(cls, edition: Edition, replay: str | None = None, since: str | None = None,
               until: str | None = None, site: str | None = None,
-              urls: str | None = None, refresh: str | None = None) -> CrawlArguments:
+              urls: str | None = None, refresh: str | None = None, source: str | None = None,
+              crawls: str | None = None, captures: str | None = None,
+              shard: str | None = None) -> CrawlArguments:
         replay_specs = tuple(split_list(replay))
         if replay is not None and not replay_specs:
             raise UsageError("-a replay= needs at least one WARC file, directory or glob")
+        chosen = parse_source(source, bool(replay_specs))
         article_urls = tuple(split_list(urls))
         for url in article_urls:
             site_root(url)
-        default_days = None if replay_specs else LIVE_DEFAULT_DAYS
+        default_days = LIVE_DEFAULT_DAYS if chosen == "live" else None
         return cls(replay_specs, article_urls, site_root(site or edition.default_site),
                    DateWindow.from_arguments(since, until, default_days=default_days),
-                   parse_flag(refresh, "refresh"))
+                   parse_flag(refresh, "refresh"), chosen, parse_crawls(crawls, chosen),
+                   parse_choice(captures or "newest", "captures", CAPTURES),
+                   parse_shard(shard, chosen))
+
+
+def parse_source(source: str | None, replaying: bool) -> str:
+    if source is None:
+        return "replay" if replaying else "live"
+    chosen = parse_choice(source, "source", SOURCES)
+    if replaying != (chosen == "replay"):
+        raise UsageError("-a replay=PATH goes with -a source=replay (or no source) only")
+    return chosen
+
+
+def parse_choice(value: str, argument: str, choices: tuple[str, ...]) -> str:
+    if value.strip().lower() not in choices:
+        raise UsageError(f"-a {argument}={value!r}: expected one of {', '.join(choices)}")
+    return value.strip().lower()
+
+
+def parse_crawls(value: str | None, source: str) -> tuple[str, ...]:
+    crawls = tuple(split_list(value))
+    for name in crawls:
+        if not CRAWL_NAME.match(name):
+            raise UsageError(f"-a crawls: {name!r} is not a crawl name like CC-MAIN-2021-49")
+    if source == "commoncrawl" and not crawls:
+        raise UsageError("-a source=commoncrawl needs -a crawls=CC-MAIN-YYYY-WW[,...]")
+    if crawls and source != "commoncrawl":
+        raise UsageError("-a crawls goes with -a source=commoncrawl only")
+    return crawls
+
+
+def parse_shard(value: str | None, source: str) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value)
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise UsageError(f"-a shard={value!r}: expected K/N with 1 <= K <= N, e.g. 2/4")
+    if source != "replay":
+        raise UsageError("-a shard goes with -a replay only")
+    return int(match.group(1)), int(match.group(2))
 
 
 def parse_flag(value: str | None, argument: str) -> bool:

@@ -23,6 +23,7 @@ from crawler.extract import NotAnArticle, extract_article
 from crawler.items import ArticleItem
 from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
 from crawler.replay import ReplayPlan
+from crawler.sources import archive_source
 from crawler.state import ArticleStore
 from crawler.urls import article_id_from_url
 from pipelines.dedupe import DedupePipeline
@@ -50,6 +51,7 @@ class PlatformSpider(SitemapSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         arguments = self.check_arguments(**kwargs)
         super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in ARGUMENT_NAMES})
+        self.arguments = arguments
         self.replay_specs = list(arguments.replay_specs)
         self.article_urls = list(arguments.article_urls)
         self.site = arguments.site
@@ -83,12 +85,16 @@ class PlatformSpider(SitemapSpider):
     # --- where requests come from -----------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        if self.replay_specs:
-            plan = ReplayPlan(self, self.urls)
-            async for request in plan.requests(self.replay_specs, self.parse_article):
+        source = self.arguments.source
+        if source == "live":
+            for request in self._live_start_requests():
                 yield request
             return
-        for request in self._live_start_requests():
+        if source == "replay":
+            requests = ReplayPlan(self, self.urls).requests(self.replay_specs, self.parse_article)
+        else:
+            requests = archive_source(source, self).requests()
+        async for request in requests:
             yield request
 
     def _live_start_requests(self) -> Iterator[Request]:

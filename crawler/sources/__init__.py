@@ -1,0 +1,27 @@
+"""Public web archives as sources of captures (``-a source=commoncrawl|wayback``).
+
+Each source is a class built with the spider; its ``requests()`` async
+generator yields the requests that fetch captures. Their responses reach the
+spider's ``parse_article`` through the same middlewares and pipelines as live
+and replayed pages.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from scrapy import Request, Spider
+from scrapy.utils.misc import load_object
+
+SOURCE_CLASSES = {
+    "commoncrawl": "crawler.sources.commoncrawl.CommonCrawlSource",
+    "wayback": "crawler.sources.wayback.WaybackSource",
+}
+
+
+class ArchiveSource(Protocol):
+    def requests(self) -> AsyncIterator[Request]: ...
+
+
+def archive_source(name: str, spider: Spider) -> Any:
+    return load_object(SOURCE_CLASSES[name])(spider)
