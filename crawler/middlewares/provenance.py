@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -22,6 +23,8 @@ class LiveProvenanceMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        # Named as a replay of WARC_DIR names it, so both give the same source.
+        self.warc_dir = Path(crawler.settings.get("WARC_DIR") or ".")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LiveProvenanceMiddleware:
@@ -33,7 +36,7 @@ class LiveProvenanceMiddleware:
             capture = request.meta.get("warc_record")
             if capture is not None:
                 # The same moment and place a later replay of the archive reports.
-                source.update(warc_file=capture.warc_file, warc_offset=capture.offset,
+                source.update(warc_file=str(self.warc_dir / capture.warc_file), warc_offset=capture.offset,
                               warc_record_id=capture.record_id)
             request.meta["fetched_at"] = _seconds(capture.warc_date) if capture else utc_now_iso()
             request.meta["source"] = source
