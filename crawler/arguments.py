@@ -1,8 +1,10 @@
 """The spider arguments (``-a``) every edition's spider takes, checked once."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import UsageError
@@ -25,6 +27,32 @@ def split_list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+def expand_list_files(parts: list[str]) -> list[str]:
+    """Each ``@FILE`` part becomes the paths or globs that FILE lists."""
+    specs: list[str] = []
+    for part in parts:
+        specs.extend(read_list_file(part[1:]) if part.startswith("@") else [part])
+    return specs
+
+
+def read_list_file(name: str) -> list[str]:
+    """One path or glob per line; blank lines and ``#`` comments are skipped.
+
+    A relative line is taken from the list's own directory, so a list and its
+    archives can move together, and scrapyd jobs (whose working directory is
+    scrapyd's) find them."""
+    path = Path(name).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"-a replay=@{name}: cannot read the list: {e}") from e
+    lines = [line.strip() for line in text.splitlines()]
+    entries = [line for line in lines if line and not line.startswith("#")]
+    if not entries:
+        raise UsageError(f"-a replay=@{name}: the list names no WARC file, directory or glob")
+    return [str(path.parent / os.path.expanduser(entry)) for entry in entries]
+
+
 def site_root(site: str) -> str:
     parts = urlsplit(site)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -34,7 +62,8 @@ def site_root(site: str) -> str:
 
 @dataclass(frozen=True)
 class CrawlArguments:
-    """``replay``: WARC files, directories or globs; ``urls``: article URLs;
+    """``replay``: WARC files, directories or globs, or ``@FILE`` listing them
+    one a line; ``urls``: article URLs;
     ``site``: root of the edition; ``since``/``until``: the window (YYYY-MM-DD);
     ``refresh``: re-fetch articles the store already holds unchanged;
     ``source``: live (default), replay (implied by ``replay``), commoncrawl or
@@ -59,7 +88,7 @@ class CrawlArguments:
               urls: str | None = None, refresh: str | None = None, source: str | None = None,
               crawls: str | None = None, captures: str | None = None,
               shard: str | None = None) -> CrawlArguments:
-        replay_specs = tuple(split_list(replay))
+        replay_specs = tuple(expand_list_files(split_list(replay)))
         if replay is not None and not replay_specs:
             raise UsageError("-a replay= needs at least one WARC file, directory or glob")
         chosen = parse_source(source, bool(replay_specs))

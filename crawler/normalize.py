@@ -155,20 +155,22 @@ def normalize_language(value: str | None, default: str) -> str:
 # Invisible characters that only get in the way of search and comparison.
 # ZWNJ/ZWJ (U+200C/D) are kept: Persian and emoji sequences need them, and
 # other editions of the platform publish in those scripts.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad\u180e"))
-_CONTROLS = {
-    code: (" " if chr(code) in "\t\n\r\x0b\x0c\x85" else None)
-    for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))
-}
-_SPACES = re.compile(r"\s+")
+_INVISIBLE = "\u200b\u2060\ufeff\u00ad\u180e"
+_LINE_CONTROLS = "\t\n\r\x0b\x0c\x85"  # read as spaces
+_OTHER_CONTROLS = "".join(chr(code) for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))
+                          if chr(code) not in _LINE_CONTROLS)
+# Character classes in regular expressions, not str.translate tables: a
+# translate with a dict looks up every character in Python, and clean_text
+# runs over every text of every page (profiled: a third of replay time).
+_DROPPED = re.compile(f"[{re.escape(_INVISIBLE + _OTHER_CONTROLS)}]")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 
 def _clean_once(text: str) -> str:
-    text = text.translate(_INVISIBLE).translate(_CONTROLS)
+    text = _DROPPED.sub("", text)  # line controls are whitespace: split() drops them
     text = html.unescape(text)  # double-escaped CMS text (&amp;#x27;) needs a second round
     text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() and re's \s agree on what whitespace is
 
 
 def clean_text(value: str | None) -> str | None:
@@ -179,7 +181,8 @@ def clean_text(value: str | None) -> str | None:
     text = str(value)
     while True:  # a later round only decodes or drops characters, so this ends
         cleaned = _clean_once(text)
-        if cleaned == text:
+        # Without an entity, one round leaves nothing a second could change.
+        if cleaned == text or "&" not in text:
             return cleaned or None
         text = cleaned
 

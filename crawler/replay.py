@@ -18,10 +18,12 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 class ReplayPlan:
     """Which archived records become requests, and why the others do not."""
 
-    def __init__(self, spider: Spider, urls: DiscoveryFilter) -> None:
+    def __init__(self, spider: Spider, urls: DiscoveryFilter,
+                 shard: tuple[int, int] | None = None) -> None:
         self.spider = spider
         self.urls = urls
         self.stats = spider.crawler.stats
+        self.shard = shard
 
     def skip_reason_for_response(self, archived: ArchivedResponse) -> str | None:
         if archived.status != 200:
@@ -39,7 +41,12 @@ class ReplayPlan:
             except ReplayPathError as e:
                 self.stats.inc_value("replay/errors/missing_path")
                 logger.error("Replay path skipped: %s", e)
-        return found
+        if self.shard is None:
+            return found
+        mine = take_shard(found, *self.shard)
+        self.stats.set_value("replay/files/shard", len(mine))
+        logger.info("Replaying shard %s/%s: %s of %s files", *self.shard, len(mine), len(found))
+        return mine
 
     async def requests(self, specs: list[str], callback: object) -> AsyncIterator[Request]:
         reader = WarcReplayReader(
@@ -63,6 +70,18 @@ class ReplayPlan:
 
     def _count(self, key: str, count: int = 1) -> None:
         self.stats.inc_value(key, count)
+
+
+def take_shard(paths: list[str], k: int, n: int) -> list[str]:
+    """The K-th (1-based) of N shares: every N-th file of the list, from the K-th.
+
+    Round-robin over the expanded list, whose order depends only on the specs
+    and the files (directories and globs are sorted), not on the machine or its
+    mount points; the N shares are disjoint, together the whole list, and differ
+    in size by one file at most. A file named twice counts once, or it could
+    fall in two shares.
+    """
+    return list(dict.fromkeys(paths))[k - 1::n]
 
 
 def _header(archived: ArchivedResponse, name: str) -> str | None:

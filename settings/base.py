@@ -10,6 +10,12 @@ import os
 
 # --- Project settings -------------------------------------------------------
 
+# Common Crawl (``-a source=commoncrawl``): the CDX index server, asked at
+# {COMMONCRAWL_INDEX_URL}/{crawl}-index, and the host of its WARC files,
+# read record by record with Range requests. Tests point both at local fakes.
+COMMONCRAWL_DATA_URL = "https://data.commoncrawl.org"
+COMMONCRAWL_INDEX_URL = "https://index.commoncrawl.org"
+
 # Where the people running the crawl can be reached; it goes into the
 # User-Agent of every request unless USER_AGENT itself is set.
 CONTACT_URL = os.environ.get("SPUTNIK_CONTACT_URL", "https://github.com/sputnik-archive/sputnik-archive")
@@ -56,6 +62,11 @@ WARC_PREFIX = None
 # Set per worker when several processes share WARC_DIR, so file names never collide.
 WARC_WORKER_ID = None
 
+# The Wayback Machine (``-a source=wayback``): its CDX server, and the root of
+# captures, fetched in their ``id_`` form ({WAYBACK_URL}/{timestamp}id_/{url}).
+WAYBACK_CDX_URL = "https://web.archive.org/cdx/search/cdx"
+WAYBACK_URL = "https://web.archive.org/web"
+
 # The persistent store of archived articles (crawler.state): what a run already
 # has, so it fetches and emits only what is new or changed. Replay leaves it
 # alone unless STATE_ENABLED is given on the command line.
@@ -84,9 +95,15 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.archive.WarcArchiveMiddleware": 970,
     # Stamps the moment and the capture record the bytes arrived with.
     "crawler.middlewares.provenance.LiveProvenanceMiddleware": 950,
+    # Nearer the downloader than the archive middleware (970): a Common Crawl
+    # range answer or Wayback id_ page becomes the archived response before
+    # it is stored, so the capture is archived, not the answer that carried it.
+    "crawler.middlewares.webarchive.WebArchiveMiddleware": 980,
 }
 
 EXTENSIONS = {
+    # Masks secret-looking values in Scrapy's "Overridden settings" log line.
+    "crawler.extensions.secrets.SecretMasking": 0,
     "crawler.extensions.stats_file.StatsFile": 900,
 }
 
@@ -128,6 +145,16 @@ DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_TIMEOUT = 30
+# Public web archives are shared services that throttle heavy users: their
+# requests (``-a source=commoncrawl|wayback``) go one at a time through these
+# slots (crawler.sources), whose delays AutoThrottle leaves alone. The Wayback
+# Machine reportedly answers 429 past about 15 requests a minute.
+DOWNLOAD_SLOTS = {
+    "commoncrawl-index": {"concurrency": 1, "delay": 1.0},
+    "commoncrawl-data": {"concurrency": 1, "delay": 0.5},
+    "wayback-cdx": {"concurrency": 1, "delay": 4.0},
+    "wayback": {"concurrency": 1, "delay": 4.0},
+}
 # An article page is 50-300 KiB; anything past this is not one.
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024

@@ -19,6 +19,7 @@ from warc.blocks import BlockDamaged
 from warc.paths import ReplayPathError, expand_paths
 from warc.records import Fault, RawRecord, iter_records, read_record_at
 from warc.revisits import Original, RevisitIndex, read_original, read_revisit_head
+from warc.verify import payload_digest_matches
 
 __all__ = ["ArchivedResponse", "ReplayPathError", "WarcReplayReader", "expand_paths"]
 
@@ -131,6 +132,7 @@ class WarcReplayReader:
             return None
         self._index.add(record, file_no)
         payload = self._payload(head.headers, raw)
+        self._check_digest(record, path, raw, payload.body)
         return _build(record, path, url, head, payload, None)
 
     def _revisit(self, record: RawRecord, file_no: int, path: str,
@@ -205,6 +207,13 @@ class WarcReplayReader:
         for repair in payload.repairs:
             self._count(f"replay/repaired/{repair}", 1)
         return payload
+
+    def _check_digest(self, record: RawRecord, path: str, raw: bytes, body: bytes) -> None:
+        # The page is still replayed: it is usually the best copy there is.
+        if payload_digest_matches(record.header("WARC-Payload-Digest"), raw, body) is False:
+            logger.warning("Payload digest mismatch in %s at offset %d (%s): replayed anyway",
+                           path, record.offset, fields.target_uri(record))
+            self._count("replay/errors/bad_digest", 1)
 
     def _skip(self, reason: str) -> None:
         self._count(f"replay/skipped/{reason}", 1)

@@ -10,14 +10,18 @@ before the call returns. See ``warc.files`` for names and crash recovery,
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeadersParser
@@ -31,6 +35,9 @@ from warc.files import (OPEN_SUFFIX, FileNamer, final_name, find_orphans, fsync_
 from warc.heads import HttpExchange, request_head, response_head, target_uri
 from warc.warcinfo import warcinfo_fields
 
+if TYPE_CHECKING:
+    from warc.foreign import ForeignRecord
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["HttpExchange", "WarcArchive", "WarcWriteError", "WrittenRecord", "format_warc_date"]
@@ -43,6 +50,16 @@ class WarcWriteError(OSError):
 
     The file keeps every record written before the failed one.
     """
+
+
+@contextmanager
+def _digest_errors(path: Path) -> Iterator[None]:
+    """The digest index shares the archive's disk: when it cannot be written
+    (disk full), archiving has failed just as when a record cannot be."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        raise WarcWriteError(errno.EIO, f"could not use the payload digest index {path}: {e}") from e
 
 
 @dataclass(frozen=True)
@@ -182,8 +199,12 @@ class WarcArchive:
 
     # -- public API ------------------------------------------------------
 
-    def write_exchange(self, exchange: HttpExchange) -> WrittenRecord:
-        """Append the response (or revisit) and request records of one exchange."""
+    def write_exchange(self, exchange: HttpExchange, with_request: bool = True) -> WrittenRecord:
+        """Append the response (or revisit) and request records of one exchange.
+
+        ``with_request=False`` stores the response alone: for a capture taken
+        by another archive (the Wayback Machine), whose request we never saw.
+        """
         current = self._current_file()
         date = format_warc_date(exchange.date)
         digest = payload_digest(exchange.body)
@@ -192,13 +213,36 @@ class WarcArchive:
             response = self._response_record(current.builder, exchange, date)
         else:
             response = self._revisit_record(current.builder, exchange, date, digest, original)
-        request = self._request_record(current.builder, exchange, date, response)
-        offset, length = self._append(current, [response, request])
+        records = [response]
+        if with_request:
+            records.append(self._request_record(current.builder, exchange, date, response))
+        offset, length = self._append(current, records)
         written = self._written(current, response, offset, length)
         if original is None and exchange.body:
             # Only now: a digest must never point at a record not on disk.
-            self._digests.add(digest, Original(written.target_uri, written.warc_date,
-                                               written.record_id))
+            with _digest_errors(self._digests.path):
+                self._digests.add(digest, Original(written.target_uri, written.warc_date,
+                                                   written.record_id))
+        self._rotate_if_full()
+        return written
+
+    def append_record(self, record: ForeignRecord) -> WrittenRecord:
+        """Append a record another archive wrote, its gzip member byte for byte.
+
+        It keeps its own WARC headers (WARC-Date of the capture, record id,
+        digests). The CDXJ index picks it up when the file is closed, like
+        any record; its payload digest is remembered so a later identical
+        payload becomes a revisit of it.
+        """
+        current = self._current_file()
+        offset, length = self._append(current, [record.member])
+        written = WrittenRecord(
+            warc_file=current.name, offset=offset, length=length, record_id=record.record_id,
+            record_type=record.record_type, warc_date=record.warc_date,
+            target_uri=record.target_uri, payload_digest=record.payload_digest)
+        if record.record_type == "response":
+            self._digests.add(record.payload_digest, Original(
+                record.target_uri, record.warc_date, record.record_id))
         self._rotate_if_full()
         return written
 
@@ -252,7 +296,8 @@ class WarcArchive:
         # would save nothing and only make replay depend on another record.
         if not exchange.body:
             return None
-        return self._digests.lookup(digest)
+        with _digest_errors(self._digests.path):
+            return self._digests.lookup(digest)
 
     def _revisit_record(self, builder: _RecordBuilder, exchange: HttpExchange, date: str,
                         digest: str, original: Original) -> ArcWarcRecord:
@@ -284,14 +329,21 @@ class WarcArchive:
 
     # -- files -----------------------------------------------------------
 
-    def _append(self, current: _OpenFile, records: list[ArcWarcRecord]) -> tuple[int, int]:
-        """Write ``records`` all or none; offset and length of the first."""
+    def _append(self, current: _OpenFile,
+                records: list[ArcWarcRecord] | list[bytes]) -> tuple[int, int]:
+        """Write ``records`` all or none; offset and length of the first.
+
+        A ``bytes`` record is a complete gzip member, written as it is.
+        """
         start = current.sink.position
         try:
             lengths = []
             for record in records:
                 before = current.sink.position
-                current.builder.write_record(record)
+                if isinstance(record, bytes):
+                    current.sink.write(record)
+                else:
+                    current.builder.write_record(record)
                 lengths.append(current.sink.position - before)
         except OSError as e:
             self._roll_back(current, start)

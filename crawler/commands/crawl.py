@@ -1,4 +1,4 @@
-"""``scrapy crawl`` with two changes for this project.
+"""``scrapy crawl`` with these changes for this project.
 
 - Spider arguments are checked before the crawl starts. Scrapy builds the
   spider inside the running crawl, so a bad ``-a since=`` would surface as a
@@ -6,10 +6,12 @@
   is fetched.
 - ``-o``/``-O`` replace the project's default FEEDS instead of adding to
   them: asking for one output file should not also write two others.
+- With settings.distributed, a missing CRAWL_ID is a usage error too.
 """
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
@@ -28,4 +30,12 @@ class Command(ScrapyCrawlCommand):
             check = getattr(spider_class, "check_arguments", None)
             if check is not None:
                 check(**opts.spargs)
+            _check_distributed(self.settings, opts.spargs)
         super().run(args, opts)
+
+
+def _check_distributed(settings: Any, spargs: dict[str, str]) -> None:
+    """A shared crawl without a crawl id is a usage error, before any Redis call."""
+    if "distributed" in str(settings.get("SCHEDULER")) and not spargs.get("replay"):
+        from crawler.distributed.keys import check_crawl_id
+        check_crawl_id(settings)

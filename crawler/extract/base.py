@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from lxml import etree
 
 from crawler.editions import Edition
-from crawler.extract.blocks import Element, first
+from crawler.extract.blocks import Element
 from crawler.extract.errors import NotAnArticle
 from crawler.extract.page import Page
 from crawler.normalize import (
@@ -30,11 +30,11 @@ class ArticleLayout:
     def __init__(self, page: Page, edition: Edition) -> None:
         self.page = page
         self.edition = edition
-        self.root: Element | None = first(self.ROOT, page.root)
+        self.root: Element | None = page.first(self.ROOT)
 
     @classmethod
     def matches(cls, page: Page) -> bool:
-        return first(cls.ROOT, page.root) is not None
+        return page.first(cls.ROOT) is not None
 
     def extract(self) -> dict[str, Any]:
         fields = {name: getattr(self, name)() for name in ARTICLE_FIELDS}

@@ -58,24 +58,34 @@ def _never(element: Element) -> bool:
     return False
 
 
-def _walk(node: Element, skip: Skip) -> Iterator[str | _Break]:
-    tag = node.tag.lower() if isinstance(node.tag, str) else None
-    if tag is not None and tag not in SKIPPED_TAGS and not skip(node):
-        if tag == "br":
-            yield _BREAK
-        else:
-            yield from _inside(node, skip, block=tag in BLOCK_TAGS)
-    if node.tail:  # comments and skipped elements still have a tail
-        yield node.tail
-
-
 def _inside(node: Element, skip: Skip, block: bool = False) -> Iterator[str | _Break]:
+    """Text and breaks under ``node`` in document order. A loop with its own
+    stack, not recursion: hostile pages nest elements thousands deep."""
     if block:
         yield _BREAK
     if node.text:
         yield node.text
-    for child in node:
-        yield from _walk(child, skip)
+    # Each level: its children still to walk, and what follows them (break, tail).
+    stack: list[tuple[Iterator[Element], tuple[str | _Break, ...]]] = [(iter(node), ())]
+    while stack:
+        children, after = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            yield from after
+            continue
+        tag = child.tag.lower() if isinstance(child.tag, str) else None
+        if tag is not None and tag not in SKIPPED_TAGS and not skip(child):
+            if tag != "br":
+                inner = (_BREAK,) if tag in BLOCK_TAGS else ()
+                yield from inner
+                if child.text:
+                    yield child.text
+                stack.append((iter(child), inner + ((child.tail,) if child.tail else ())))
+                continue
+            yield _BREAK
+        if child.tail:  # comments and skipped elements still have a tail
+            yield child.tail
     if block:
         yield _BREAK
 

@@ -11,7 +11,9 @@ from typing import Union
 
 from scrapy.http import TextResponse
 
-from crawler.extract.blocks import Element, element_text, xpath
+from lxml import etree
+
+from crawler.extract.blocks import Element, element_text, first, xpath
 from crawler.normalize import clean_text
 
 # A microdata property value: text, or a nested item (author, publisher …).
@@ -58,8 +60,14 @@ def _property_value(element: Element) -> str:
 
 
 def _collect(element: Element, item: MicroItem) -> None:
-    """Add the itemprops under ``element`` that belong to ``item``."""
-    for child in element:
+    """Add the itemprops under ``element`` that belong to ``item``, in document
+    order. A loop, not recursion: hostile pages nest elements thousands deep."""
+    stack = [iter(element)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
         if not isinstance(child.tag, str):
             continue
         names = (child.get("itemprop") or "").split()
@@ -69,7 +77,7 @@ def _collect(element: Element, item: MicroItem) -> None:
             for name in names:
                 item.properties.setdefault(name, []).append(value)
         if not nested:  # a nested item's own properties are not ours
-            _collect(child, item)
+            stack.append(iter(child))
 
 
 def read_item(scope: Element) -> MicroItem:
@@ -117,6 +125,9 @@ class Page:
     metas: dict[str, list[str]]
     links: dict[str, list[str]]
     article: MicroItem
+    # Layout containers, found once: choosing the layout and reading it both need them.
+    _found: dict[etree.XPath, Element | None] = field(default_factory=dict, repr=False,
+                                                      compare=False)
 
     @classmethod
     def from_response(cls, response: TextResponse) -> Page:
@@ -124,6 +135,12 @@ class Page:
         scope = _article_scope(root)
         article = read_item(scope) if scope is not None else MicroItem()
         return cls(response, root, _metas(root), _links(root), article)
+
+    def first(self, selector: etree.XPath) -> Element | None:
+        """The first match of ``selector`` in the document, looked up once per page."""
+        if selector not in self._found:
+            self._found[selector] = first(selector, self.root)
+        return self._found[selector]
 
     def meta(self, key: str) -> str | None:
         """First non-empty ``<meta name|property=key>`` content, cleaned."""

@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 
 META_KEY = "warc_record"
 NOT_CAPTURES = frozenset({"replay", "cached"})
+# A capture another archive made (crawler.sources.records): it writes itself,
+# keeping its own time and headers. ``dont_archive`` marks requests whose
+# answers are not captures at all (web-archive index queries).
+FOREIGN_KEY = "foreign_capture"
+DONT_ARCHIVE = "dont_archive"
 # Settings worth knowing when reading an archive later: how politely and how
 # completely it was made.
 WARCINFO_SETTINGS = ("ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED",
@@ -86,17 +91,23 @@ class WarcArchiveMiddleware:
         return info
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if NOT_CAPTURES & set(response.flags):
+        if NOT_CAPTURES & set(response.flags) or request.meta.get(DONT_ARCHIVE):
             return response
         try:
-            written = self.archive.write_exchange(
-                exchange_from(request, response, datetime.now(timezone.utc)))
+            written = self._write(request, response)
         except WarcWriteError as e:
             self._stop(e)
             raise IgnoreRequest(f"capture not stored: {response.url}") from e
-        request.meta[META_KEY] = written
-        self.crawler.stats.inc_value(f"warc/records_written/{written.record_type}")
+        request.meta[META_KEY] = written[0]
+        for record in written:
+            self.crawler.stats.inc_value(f"warc/records_written/{record.record_type}")
         return response
+
+    def _write(self, request: Request, response: Response) -> list[WrittenRecord]:
+        foreign = request.meta.get(FOREIGN_KEY)
+        if foreign is not None:
+            return foreign.write(self.archive)
+        return [self.archive.write_exchange(exchange_from(request, response, datetime.now(timezone.utc)))]
 
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         written: WrittenRecord | None = response.meta.get(META_KEY) if response else None

@@ -8,6 +8,10 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+# Responses whose provenance was set where they came from: replayed WARC
+# records, and captures of public web archives (crawler.middlewares.webarchive).
+STAMPED = frozenset({"replay", "web_archive"})
+
 
 def utc_now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -16,7 +20,8 @@ def utc_now_iso() -> str:
 class LiveProvenanceMiddleware:
     """Sits next to the downloader, so the time is that of the download.
 
-    Replayed responses keep the provenance the replay middleware gave them.
+    Replayed responses and web-archive captures keep the provenance their
+    middleware gave them.
     Live ones are always stamped anew: a redirected request inherits the
     meta of the request before it, with the wrong time and URL.
     """
@@ -31,7 +36,7 @@ class LiveProvenanceMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if "replay" not in response.flags:
+        if not STAMPED & set(response.flags):
             source = {"mode": "live", "fetched_url": response.url}
             capture = request.meta.get("warc_record")
             if capture is not None:

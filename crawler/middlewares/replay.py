@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 META_KEY = "archived_response"
 
 
-def response_from_archive(archived: ArchivedResponse, request: Request) -> Response:
+def response_from_archive(archived: ArchivedResponse, request: Request,
+                          flags: list[str] | None = None) -> Response:
     headers = Headers()
     for name, value in archived.headers:
         headers.appendlist(name, value)
@@ -35,7 +36,7 @@ def response_from_archive(archived: ArchivedResponse, request: Request) -> Respo
         body=archived.body,
         request=request,
         protocol=archived.protocol or None,
-        flags=["replay"],
+        flags=flags if flags is not None else ["replay"],
     )
 
 

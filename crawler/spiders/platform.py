@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import struct
+import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, timedelta
 from functools import cached_property
@@ -13,7 +15,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiders import SitemapSpider
+from scrapy.utils.gz import gzip_magic_number
 from scrapy.utils.iterators import xmliter_lxml
+from lxml import etree
 from twisted.python.failure import Failure
 
 from crawler import __version__
@@ -91,7 +95,8 @@ class PlatformSpider(SitemapSpider):
                 yield request
             return
         if source == "replay":
-            requests = ReplayPlan(self, self.urls).requests(self.replay_specs, self.parse_article)
+            plan = ReplayPlan(self, self.urls, shard=self.arguments.shard)
+            requests = plan.requests(self.replay_specs, self.parse_article)
         else:
             requests = archive_source(source, self).requests()
         async for request in requests:
@@ -111,11 +116,38 @@ class PlatformSpider(SitemapSpider):
                           errback=self.listing_failed, meta=self._sitemap_meta())
 
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
-        for request in super()._parse_sitemap(response):
+        try:
+            listed = list(super()._parse_sitemap(response))
+        except UnusableListing as e:
+            self._unusable_listing(response, e.reason)
+            return
+        except (StopIteration, etree.LxmlError):
+            # Scrapy's Sitemap raises StopIteration on a body with no XML element.
+            self._unusable_listing(response, "not_xml")
+            return
+        except (OSError, EOFError, struct.error, zlib.error):
+            self._unusable_listing(response, "bad_gzip")
+            return
+        for request in listed:
             if request.callback == self._parse_sitemap:
                 yield request.replace(meta=self._sitemap_meta(), errback=self.listing_failed)
             else:
                 yield self._article_request(request.url)
+
+    def _get_sitemap_body(self, response: Response) -> bytes | None:
+        body = super()._get_sitemap_body(response)
+        if not body:
+            # Scrapy gives None for a gzip past the size limit or a non-XML body.
+            if gzip_magic_number(response):
+                raise UnusableListing("too_large")
+            raise UnusableListing("not_xml" if response.body.strip() else "empty")
+        return body
+
+    def _unusable_listing(self, response: Response, reason: str) -> None:
+        self.crawler.stats.inc_value(f"discovery/failed/{reason}")
+        meta = response.request.meta if response.request is not None else {}
+        limit = meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        logger.warning("Listing not usable (%s, size limit %s bytes): %s", reason, limit, response.url)
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         index = is_index(entries)
@@ -153,10 +185,14 @@ class PlatformSpider(SitemapSpider):
         return pipeline.store if pipeline is not None else None
 
     def parse_rss(self, response: Response) -> Iterator[Request]:
-        for node in xmliter_lxml(response, "item"):
-            link = (node.xpath("link/text()").get() or "").strip()
-            if link and self._wanted(link, "rss"):
-                yield self._article_request(link)
+        try:
+            for node in xmliter_lxml(response, "item"):
+                link = (node.xpath("link/text()").get() or "").strip()
+                if link and self._wanted(link, "rss"):
+                    yield self._article_request(link)
+        except etree.XMLSyntaxError:
+            # The items before the damage were requested already.
+            self._unusable_listing(response, "not_xml")
 
     def _wanted(self, url: str, listing: str, lastmod: str | None = None) -> bool:
         reason = self.urls.skip_reason_for_article(url) or self._archived_reason(url, listing, lastmod)
@@ -220,6 +256,14 @@ class PlatformSpider(SitemapSpider):
             _sum(stats.get_stats(), "article/skipped/"), _sum(stats.get_stats(), "article/failed/"),
             _sum(stats.get_stats(), "discovery/failed/"),
         )
+
+
+class UnusableListing(Exception):
+    """A sitemap body that cannot be read: ``reason`` is counted."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _carry_contact_into_user_agent(settings: Any) -> None:

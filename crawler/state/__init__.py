@@ -1,7 +1,9 @@
 """What the archive already holds, per article, across runs.
 
 A store is opened from a URI (``STATE_URI``): ``sqlite:///path`` is the embedded
-default; other backends plug in behind the same small interface.
+default; ``redis://host:port/db?prefix=...`` is shared by the workers of a
+distributed crawl (crawler/state/redis.py). Other backends plug in behind the
+same small interface.
 """
 from __future__ import annotations
 
@@ -48,4 +50,10 @@ def open_store(uri: str) -> ArticleStore:
     if scheme == "sqlite":
         from crawler.state.sqlite import SqliteArticleStore
         return SqliteArticleStore.from_uri(uri)
-    raise StateURIError(f"STATE_URI {uri!r}: expected sqlite:///path/to/file.sqlite3")
+    if scheme in ("redis", "rediss", "unix"):
+        # Imported here: the embedded default must not need a Redis client.
+        from crawler.state.redis import RedisArticleStore
+        return RedisArticleStore.from_uri(uri)
+    # The URI itself is not repeated: it may hold a password.
+    raise StateURIError(f"STATE_URI with scheme {scheme!r}: expected sqlite:///path/to/file.sqlite3 "
+                        "or redis://host:port/db?prefix=...")

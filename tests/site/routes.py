@@ -67,6 +67,9 @@ ROUTES: dict[str, Route] = {
 
 def answer(site: SputnikSite, target: str, base: str) -> Answer:
     """The normal answer for ``target`` (path and query) reached at ``base``."""
+    served = site.document(target)
+    if served is not None:
+        return served
     parts = urlsplit(target)
     route = ROUTES.get(parts.path)
     if route is not None:

@@ -45,6 +45,8 @@ class SputnikSite:
         self._articles = {article.path: article for article in samples}
         self.template = pick_template(samples)
         self._next_id = FRESH_ID_BASE
+        # Extra documents served as given, ahead of the normal routes (see serve()).
+        self._documents: dict[str, routes.Answer] = {}
         self._address = (host, port)
         self._server: SiteServer | None = None
         self._thread: threading.Thread | None = None
@@ -104,6 +106,18 @@ class SputnikSite:
             moment = modified or article.lastmod + timedelta(hours=1)
             self._articles[path] = changed = modified_article(article, paragraph, moment)
         return changed
+
+    def serve(self, target: str, body: bytes, content_type: str = routes.HTML,
+              headers: Mapping[str, str] | None = None, status: int = 200) -> None:
+        """Answer ``target`` (a path, or path and query) with exactly these bytes,
+        ahead of any route: hostile pages, broken sitemaps, extra headers."""
+        with self._lock:
+            self._documents[target] = (status, {"Content-Type": content_type, **(headers or {})},
+                                       body)
+
+    def document(self, target: str) -> routes.Answer | None:
+        with self._lock:
+            return self._documents.get(target) or self._documents.get(target.split("?", 1)[0])
 
     # --- Faults ----------------------------------------------------------------
 

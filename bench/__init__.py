@@ -1,0 +1,2 @@
+"""Benchmarks: replay and live-crawl throughput, memory, and the extractors
+people use instead (``make bench``; see docs/benchmarks.md)."""

@@ -1,0 +1,178 @@
+"""``python -m bench [--large] [--runs N]``: see docs/benchmarks.md.
+
+Inputs are generated once into bench/work/ (ignored by git) and reused. Each
+figure is the median of ``--runs`` runs; the runs of different contenders
+are interleaved, so a noisy neighbour slows all of them alike.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench import measure, report
+from bench.generate import SEED, read_truth, write_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+LIVE_PAGES = 1_000
+STORE_ARTICLES = 1_000_000
+# The peers are slow: they run on the first records of the 1k WARC.
+PEER_RECORDS = {"trafilatura": 1_000, "newsplease": 200}
+
+
+def inputs(count: int, pages_dir: bool = False) -> tuple[Path, Path]:
+    warc, truth = WORK / f"bench-{count}-{SEED}.warc.gz", WORK / f"truth-{count}-{SEED}.jsonl"
+    pages = WORK / f"pages-{count}-{SEED}" if pages_dir else None
+    if not (warc.exists() and truth.exists() and (pages is None or pages.exists())):
+        print(f"generating {count:,} pages ...", flush=True)
+        write_inputs(count, warc, truth, pages)
+    return warc, truth
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def replay_figures(sizes: list[int], runs: int, scratch: Path) -> list[dict[str, Any]]:
+    ours: dict[int, list[measure.Run]] = {n: [] for n in sizes}
+    bare: dict[int, list[float]] = {n: [] for n in sizes}
+    peers: dict[str, list[float]] = {name: [] for name in PEER_RECORDS}
+    peer_rss: dict[str, float] = {}
+    warc_1k, truth_1k = inputs(1_000)
+    for run in range(runs):
+        for n in sizes:
+            if n > 10_000 and run:
+                continue  # --large: 100k records are replayed once
+            warc, _ = inputs(n)
+            print(f"run {run + 1}/{runs}: replay {n:,}", flush=True)
+            ours[n].append(measure.replay(scratch, warc, f"replay-{n}-{run}"))
+            _, printed = measure.ceiling(warc)
+            bare[n].append(printed["pages"] / printed["seconds"])
+        for name, limit in PEER_RECORDS.items():
+            print(f"run {run + 1}/{runs}: {name} on {limit:,}", flush=True)
+            process, printed = measure.peer(name, warc_1k, limit, scratch / f"{name}.jsonl")
+            peers[name].append(printed["pages"] / printed["seconds"])
+            peer_rss[name] = process.max_rss_mb
+    truth = read_truth(truth_1k)
+    rows = []
+    for n in sizes:
+        done = ours[n]
+        rows.append({"what": "sputnik-archive replay (scrapy crawl)", "records": n,
+                     "rate": median([r.items_written / r.crawl_seconds for r in done]),
+                     "wall_rate": median([r.items_written / r.wall for r in done]),
+                     "items": done[0].items_written,
+                     "rss_mb": median([r.max_rss_mb for r in done]),
+                     "accuracy": report.accuracy(done[0].items, truth) if n == 1_000 else None})
+        rows.append({"what": "ceiling: fastwarc + lxml loop", "records": n,
+                     "rate": median(bare[n]), "rss_mb": 0.0, "accuracy": None})
+    for name, limit in PEER_RECORDS.items():
+        rows.append({"what": name, "records": limit, "rate": median(peers[name]),
+                     "rss_mb": peer_rss[name],
+                     "accuracy": report.accuracy(scratch / f"{name}.jsonl", truth)})
+    return rows
+
+
+def live_figures(runs: int, scratch: Path) -> list[dict[str, Any]]:
+    from tests.site import SputnikSite
+
+    inputs(LIVE_PAGES, pages_dir=True)
+    started = time.perf_counter()
+    site = SputnikSite(pages=WORK / f"pages-{LIVE_PAGES}-{SEED}", fresh=0)
+    print(f"test site loaded {LIVE_PAGES:,} pages in {time.perf_counter() - started:.2f}s",
+          flush=True)
+    figures: dict[bool, list[measure.Run]] = {True: [], False: []}
+    with site:
+        for run in range(runs):
+            for archiving in (True, False):
+                print(f"run {run + 1}/{runs}: live crawl, archiving {archiving}", flush=True)
+                figures[archiving].append(
+                    measure.live(scratch, site.url, f"live-{archiving}-{run}", archiving))
+    return [{"what": "on (WARC written)" if archiving else "off (WARC_ENABLED=False)",
+             "pages": done[0].items_written,
+             "rate": median([r.items_written / r.crawl_seconds for r in done]),
+             "rss_mb": median([r.max_rss_mb for r in done])}
+            for archiving, done in figures.items()]
+
+
+def store_figures(runs: int, scratch: Path) -> dict[str, Any]:
+    store = WORK / f"store-{STORE_ARTICLES}.sqlite3"
+    fill = None
+    if not store.exists():
+        print(f"filling the dedupe store with {STORE_ARTICLES:,} articles ...", flush=True)
+        fill = measure.fill_store(store, STORE_ARTICLES)
+    warc, _ = inputs(1_000)
+    full: list[measure.Run] = []
+    empty: list[measure.Run] = []
+    for run in range(runs):
+        print(f"run {run + 1}/{runs}: replay 1,000 into a store of 1M and an empty one", flush=True)
+        full.append(measure.replay_with_store(scratch, warc, store, f"store-full-{run}"))
+        empty.append(measure.replay_with_store(scratch, warc, None, f"store-empty-{run}"))
+    return {
+        "store fill, 1M rows (s)": round(fill, 1) if fill is not None else "reused",
+        "store file (MB)": round(store.stat().st_size / 2**20),
+        "start-up + shut-down, 1M store (s)": round(median([r.wall - r.crawl_seconds for r in full]), 2),
+        "start-up + shut-down, empty store (s)": round(median([r.wall - r.crawl_seconds for r in empty]), 2),
+        "peak RSS, 1M store (MB)": round(median([r.max_rss_mb for r in full])),
+        "peak RSS, empty store (MB)": round(median([r.max_rss_mb for r in empty])),
+        "articles/s, 1M store": round(median([r.items_written / r.crawl_seconds for r in full])),
+        "articles/s, empty store": round(median([r.items_written / r.crawl_seconds for r in empty])),
+    }
+
+
+def targets(replay: list[dict], live: list[dict], scale: dict) -> list[dict]:
+    def rate(what: str, records: int) -> float:
+        return next(r["rate"] for r in replay if r["what"].startswith(what) and r["records"] == records)
+
+    ours = {r["records"]: r for r in replay if r["what"].startswith("sputnik")}
+    on, off = live[0]["rate"], live[1]["rate"]
+    return [
+        report.check("replay / ceiling (10k records)",
+                     rate("sputnik", 10_000) / rate("ceiling", 10_000), 0.5, False, "×"),
+        report.check("replay / trafilatura (same 1k records)",
+                     rate("sputnik", 1_000) / rate("trafilatura", 1_000), 3.0, False, "×"),
+        report.check("throughput lost to WARC archiving (live)", 1 - on / off, 0.2, True, ""),
+        report.check("replay peak RSS 10k / 1k", ours[10_000]["rss_mb"] / ours[1_000]["rss_mb"],
+                     1.2, True, "×"),
+        report.check("RSS added by a 1M-article dedupe store",
+                     scale["peak RSS, 1M store (MB)"] - scale["peak RSS, empty store (MB)"],
+                     100, True, "MB"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--large", action="store_true", help="also replay 100k records")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    arguments = parser.parse_args(argv)
+    sizes = [1_000, 10_000] + ([100_000] if arguments.large else [])
+    scratch = measure.temporary_dir(WORK / "runs")
+    started = time.perf_counter()
+    replay = replay_figures(sizes, arguments.runs, scratch)
+    live = live_figures(arguments.runs, scratch)
+    scale = store_figures(arguments.runs, scratch)
+    results = {"date": date.today().isoformat(), "runs": arguments.runs,
+               "command": "make bench" + (" BENCH_FLAGS=--large" if arguments.large else ""),
+               "seconds": round(time.perf_counter() - started),
+               "machine": report.machine(measure.peer_versions()),
+               "replay": replay, "live": live, "scale": scale,
+               "targets": targets(replay, live, scale)}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{results['date']}.json"
+    out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = report.table(results)
+    report.keep_in_doc(text)
+    print(text)
+    print(f"\nwritten: {out.relative_to(ROOT)}, {report.DOC.relative_to(ROOT)} "
+          f"({results['seconds']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

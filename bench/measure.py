@@ -1,0 +1,150 @@
+"""One measurement each: a crawl, the ceiling, a peer extractor, the live site.
+
+Each runs in a child process whose peak RSS is read with ``os.wait4`` (the
+rusage of that one child, not of every child the benchmark has waited for).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
+
+
+@dataclass
+class Run:
+    """What one child process did: wall time, peak RSS, and what it reported."""
+
+    wall: float
+    max_rss_mb: float
+    returncode: int
+    stats: dict[str, Any] = field(default_factory=dict)
+    items: Path | None = None
+
+    @property
+    def items_written(self) -> int:
+        return int(self.stats.get("item_scraped_count", 0))
+
+    @property
+    def crawl_seconds(self) -> float:
+        """From engine start to finish: interpreter and Scrapy start-up excluded."""
+        return float(self.stats.get("elapsed_time_seconds") or self.wall)
+
+
+def run_child(command: list[str], cwd: Path,
+              env: dict[str, str] | None = None) -> tuple[Run, bytes]:
+    """Runs ``command`` to its end; returns the run and what it printed on stdout.
+
+    Output goes to temporary files, not pipes: ``Popen.communicate`` would reap
+    the child before ``os.wait4`` could read its rusage.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})},
+                                   stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        printed, errors = out.read(), err.read()
+    if returncode != 0:
+        sys.stderr.write(errors.decode("utf-8", "replace")[-3000:])
+    return Run(wall, usage.ru_maxrss / 1024, returncode), printed
+
+
+def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str,
+          prefix: list[str] | None = None) -> Run:
+    """``scrapy crawl sputnik_fr`` from the project root, writing under ``work/label``."""
+    out = work / label
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    command = [*(prefix or []), sys.executable, "-m", "scrapy", "crawl", "sputnik_fr",
+               "-s", "LOG_LEVEL=WARNING", "-s", f"STATS_FILE={out / 'stats.json'}",
+               "-O", f"{out / 'items.jsonl'}:jsonlines"]
+    for key, value in args.items():
+        command += ["-a", f"{key}={value}"]
+    for key, value in settings.items():
+        command += ["-s", f"{key}={value}"]
+    run, _ = run_child(command, ROOT, {"SPUTNIK_OUTPUT_DIR": str(out / "output"),
+                                       "SCRAPY_SETTINGS_MODULE": "settings.base"})
+    stats_path = out / "stats.json"
+    run.stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    run.items = out / "items.jsonl"
+    return run
+
+
+def replay(work: Path, warc: Path, label: str, settings: dict[str, str] | None = None) -> Run:
+    return crawl(work, {"replay": str(warc)}, settings or {}, label)
+
+
+def ceiling(warc: Path) -> tuple[Run, dict[str, float]]:
+    run, out = run_child([sys.executable, "-m", "bench.ceiling", str(warc)], ROOT)
+    return run, json.loads(out)
+
+
+def peer(name: str, warc: Path, limit: int, out: Path) -> tuple[Run, dict[str, float]]:
+    run, printed = run_child([str(BENCH_PYTHON), "-W", "ignore", "-m", "bench.peers", name,
+                              str(warc), str(limit), str(out)], ROOT)
+    return run, json.loads(printed.splitlines()[-1])
+
+
+def peer_versions() -> dict[str, str]:
+    done = subprocess.run([str(BENCH_PYTHON), "-m", "bench.peers", "--versions"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def live(work: Path, site_url: str, label: str, warc: bool) -> Run:
+    settings = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0",
+                "CONCURRENT_REQUESTS": "16", "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+                "ROBOTSTXT_OBEY": "True", "STATE_ENABLED": "False",
+                "WARC_ENABLED": str(warc)}
+    return crawl(work, {"site": site_url, "since": "2016-01-01", "until": "2023-12-31"},
+                 settings, label)
+
+
+# --- the dedupe store at scale ------------------------------------------------
+
+
+def fill_store(path: Path, count: int) -> float:
+    """``count`` archived articles (ids no generated page uses), in one transaction."""
+    from crawler.state.sqlite import SqliteArticleStore
+
+    started = time.perf_counter()
+    path.unlink(missing_ok=True)
+    SqliteArticleStore(path).close()  # the schema and pragmas, as a crawl makes them
+    db = sqlite3.connect(path)
+    rows = ((str(2_000_000_000 + n), f"https://fr.sputniknews.com/20210101/a-{2_000_000_000 + n}.html",
+             "2021-01-01T10:00:00+01:00", None, n.to_bytes(20, "big"),
+             "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", 1) for n in range(count))
+    with db:
+        db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return time.perf_counter() - started
+
+
+def replay_with_store(work: Path, warc: Path, store: Path | None, label: str) -> Run:
+    """A replay that feeds the store: a copy of ``store``, or an empty one."""
+    target = work / f"{label}.sqlite3"
+    target.unlink(missing_ok=True)
+    if store is not None:
+        shutil.copyfile(store, target)
+    return replay(work, warc, label, {"STATE_ENABLED": "True",
+                                      "STATE_URI": f"sqlite:///{target}"})
+
+
+def temporary_dir(parent: Path) -> Path:
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="run-", dir=parent))

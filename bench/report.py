@@ -1,0 +1,112 @@
+"""Field accuracy, the machine, targets, and the table kept in docs/benchmarks.md."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+FIELDS = ("title", "published", "modified", "authors", "keywords", "body")
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench:results -->", "<!-- /bench:results -->"
+
+
+def _paragraphs(text: Any) -> list[str] | None:
+    """Body as paragraphs, whitespace inside each collapsed: extractors differ in
+    how they separate paragraphs (one newline or a blank line), not in text."""
+    if not isinstance(text, str):
+        return None
+    return [" ".join(part.split()) for part in re.split(r"\n+", text) if part.strip()]
+
+
+def _same(name: str, found: Any, truth: Any) -> bool:
+    if name == "body":
+        return _paragraphs(found) == _paragraphs(truth)
+    if name in ("authors", "keywords"):
+        return list(found or []) == list(truth or [])
+    return found == truth
+
+
+def accuracy(items_jsonl: Path, truth: dict[str, dict]) -> dict[str, Any]:
+    """Exact-match rate per field over the pages in ``items_jsonl``."""
+    rows = [json.loads(line) for line in items_jsonl.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    matched = {name: 0 for name in FIELDS}
+    for row in rows:
+        expected = truth.get(row.get("url") or "")
+        for name in FIELDS:
+            matched[name] += bool(expected) and _same(name, row.get(name), expected[name])
+    return {"pages": len(rows), **{name: matched[name] / max(len(rows), 1) for name in FIELDS}}
+
+
+def machine(peer_versions: dict[str, str]) -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+    memory = re.search(r"MemTotal:\s*(\d+) kB", meminfo)
+    packages = {}
+    for package in ("scrapy", "lxml", "parsel", "fastwarc", "warcio", "twisted"):
+        try:
+            packages[package] = version(package)
+        except PackageNotFoundError:
+            packages[package] = None
+    return {"cpu": model.group(1).strip() if model else platform.processor(),
+            "cores": os.cpu_count(),
+            "memory_gb": round(int(memory.group(1)) / 1024 / 1024, 1) if memory else None,
+            "python": platform.python_version(), "platform": platform.platform(),
+            "packages": packages, "peer_packages (.venv-bench)": peer_versions}
+
+
+def check(name: str, value: float, limit: float, smaller_is_better: bool, unit: str) -> dict:
+    passed = value <= limit if smaller_is_better else value >= limit
+    return {"target": name, "value": round(value, 3), "limit": limit, "unit": unit,
+            "result": "PASS" if passed else "FAIL"}
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["### Replay (articles/s, median; peak RSS of the process)", "",
+             "| what | records | articles/s | peak RSS MB | "
+             + " | ".join(FIELDS) + " |",
+             "| --- | ---: | ---: | ---: | " + " | ".join("---:" for _ in FIELDS) + " |"]
+    for row in results["replay"]:
+        acc = row.get("accuracy") or {}
+        lines.append(f"| {row['what']} | {row['records']:,} | {_rate(row['rate'])} | "
+                     f"{row['rss_mb']:.0f} | " + " | ".join(_pct(acc.get(f)) for f in FIELDS) + " |")
+    lines += ["", "### Live crawl of the local test site (pages/s, median)", "",
+              "| archiving | pages | pages/s | peak RSS MB |", "| --- | ---: | ---: | ---: |"]
+    for row in results["live"]:
+        lines.append(f"| {row['what']} | {row['pages']:,} | {_rate(row['rate'])} | {row['rss_mb']:.0f} |")
+    lines += ["", "### Scale", "", "| what | value |", "| --- | ---: |"]
+    for key, value in results["scale"].items():
+        lines.append(f"| {key} | {value} |")
+    lines += ["", "### Targets", "", "| target | measured | limit | result |",
+              "| --- | ---: | ---: | --- |"]
+    for target in results["targets"]:
+        lines.append(f"| {target['target']} | {target['value']} {target['unit']} | "
+                     f"{target['limit']} {target['unit']} | **{target['result']}** |")
+    m = results["machine"]
+    packages = ", ".join(f"{k} {v}" for k, v in {**m["packages"],
+                                                 **m["peer_packages (.venv-bench)"]}.items())
+    lines += ["", f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; "
+              f"Python {m['python']}; {packages}. Run of {results['date']}, "
+              f"{results['runs']} runs per figure, `{results['command']}`."]
+    return "\n".join(lines)
+
+
+def keep_in_doc(text: str, doc: Path = DOC) -> None:
+    """Replace the table between the markers of docs/benchmarks.md (prose stays)."""
+    current = doc.read_text(encoding="utf-8") if doc.exists() else f"{BEGIN}\n{END}\n"
+    before, _, rest = current.partition(BEGIN)
+    _, _, after = rest.partition(END)
+    doc.write_text(f"{before}{BEGIN}\n{text}\n{END}{after}", encoding="utf-8")
