@@ -59,7 +59,9 @@ WARC_MAX_SIZE = 1_000_000_000
 WARC_OPERATOR = os.environ.get("SPUTNIK_WARC_OPERATOR")
 # First part of file names; None: the spider's name.
 WARC_PREFIX = None
-# Set per worker when several processes share WARC_DIR, so file names never collide.
+# Set per worker when several processes share WARC_DIR, so file names never collide;
+# also the ``%(worker)s`` of feed names. settings.distributed sets it from
+# SPUTNIK_WORKER_ID, else host-pid.
 WARC_WORKER_ID = None
 
 # The Wayback Machine (``-a source=wayback``): its CDX server, and the root of

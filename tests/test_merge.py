@@ -26,9 +26,9 @@ def test_feeds_keep_each_article_version_once(tmp_path):
     one = {"article_id": "1", "version": 1, "body": "a"}
     one_changed = {"article_id": "1", "version": 2, "body": "b"}
     other_capture = {"article_id": "1", "version": 1, "body": "other"}
-    first = _jsonl(tmp_path / "w1.jsonl", [one, one_changed])
-    second = _jsonl(tmp_path / "w2.jsonl", [one, {"article_id": "2", "version": 1, "body": "c"},
-                                            other_capture])
+    _jsonl(tmp_path / "w1.jsonl", [one, one_changed])
+    _jsonl(tmp_path / "w2.jsonl", [one, {"article_id": "2", "version": 1, "body": "c"},
+                                    other_capture])
     out = tmp_path / "merged" / "all.jsonl"
     assert main(["feeds", "-o", str(out), str(tmp_path / "w*.jsonl")]) == 0
     merged = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -36,6 +36,7 @@ class Command(ScrapyCrawlCommand):
 
 def _check_distributed(settings: Any, spargs: dict[str, str]) -> None:
     """A shared crawl without a crawl id is a usage error, before any Redis call."""
-    if "distributed" in str(settings.get("SCHEDULER")) and not spargs.get("replay"):
+    # Only settings.distributed defines DISTRIBUTED_KEY_PREFIX; replay keeps a local scheduler.
+    if settings.get("DISTRIBUTED_KEY_PREFIX") and not spargs.get("replay"):
         from crawler.distributed.keys import check_crawl_id
         check_crawl_id(settings)
