@@ -24,7 +24,7 @@ CONTACT_URL = os.environ.get("SPUTNIK_CONTACT_URL", "https://github.com/sputnik-
 # of ``-a site``: mirrors, or a test site's second name.
 EDITION_EXTRA_HOSTS: list[str] = []
 
-# Root of everything a crawl writes (feeds, later WARC files and state).
+# Root of everything a crawl writes: feeds, WARC files and the article store.
 # Scheduled jobs (scrapyd) set SPUTNIK_OUTPUT_DIR so output lands in a known place.
 OUTPUT_DIR = os.environ.get("SPUTNIK_OUTPUT_DIR", "output")
 
@@ -39,13 +39,19 @@ REPLAY_OFFLINE = False
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 
-# Where to write the final crawl stats as JSON (None: not written). Job runners
-# read the finish reason and counters there instead of parsing the log.
-STATS_FILE = None
-
 # Size limit for sitemaps and the RSS feed, which outgrow a page: a month of
 # articles is several MiB of XML.
 SITEMAP_MAXSIZE = 64 * 1024 * 1024
+
+# The persistent store of archived articles (crawler.state): what a run already
+# has, so it fetches and emits only what is new or changed. Replay leaves it
+# alone unless STATE_ENABLED is given on the command line.
+STATE_ENABLED = True
+STATE_URI = f"sqlite:///{OUTPUT_DIR}/state/%(spider)s.sqlite3"
+
+# Where to write the final crawl stats as JSON (None: not written). Job runners
+# read the finish reason and counters there instead of parsing the log.
+STATS_FILE = None
 
 # WARC archiving of live crawls (crawler.middlewares.archive).
 WARC_ENABLED = True
@@ -68,12 +74,6 @@ WARC_WORKER_ID = None
 # captures, fetched in their ``id_`` form ({WAYBACK_URL}/{timestamp}id_/{url}).
 WAYBACK_CDX_URL = "https://web.archive.org/cdx/search/cdx"
 WAYBACK_URL = "https://web.archive.org/web"
-
-# The persistent store of archived articles (crawler.state): what a run already
-# has, so it fetches and emits only what is new or changed. Replay leaves it
-# alone unless STATE_ENABLED is given on the command line.
-STATE_ENABLED = True
-STATE_URI = f"sqlite:///{OUTPUT_DIR}/state/%(spider)s.sqlite3"
 
 # --- Scrapy: project layout ---------------------------------------------------
 
