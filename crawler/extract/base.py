@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from lxml import etree
 
 from crawler.editions import Edition
-from crawler.extract.blocks import Element
+from crawler.extract.blocks import Element, element_text, first, texts
 from crawler.extract.errors import NotAnArticle
 from crawler.extract.page import Page
 from crawler.normalize import (
@@ -23,9 +23,20 @@ from crawler.urls import article_id_from_url
 
 
 class ArticleLayout:
-    """One page layout of the platform; subclasses set ROOT and the visible hooks."""
+    """One page layout of the platform.
+
+    Subclasses set ROOT, the selectors of their visible parts (relative to
+    ROOT; None where the layout has no such part) and read their own body
+    and datelines.
+    """
 
     ROOT: ClassVar[etree.XPath]
+    _TITLE: ClassVar[etree.XPath | None] = None
+    _LEAD: ClassVar[etree.XPath | None] = None
+    _SECTION: ClassVar[etree.XPath | None] = None
+    _TAGS: ClassVar[etree.XPath | None] = None
+    _AUTHORS: ClassVar[etree.XPath | None] = None
+    _IMAGES: ClassVar[etree.XPath | None] = None
 
     def __init__(self, page: Page, edition: Edition) -> None:
         self.page = page
@@ -164,22 +175,26 @@ class ArticleLayout:
     # --- the visible page, per layout ------------------------------------------
 
     def _visible_title(self) -> str | None:
-        raise NotImplementedError
+        return self._visible_text(self._TITLE)
 
     def _visible_lead(self) -> str | None:
-        raise NotImplementedError
+        return self._visible_text(self._LEAD)
 
     def _visible_section(self) -> str | None:
-        raise NotImplementedError
+        return self._visible_text(self._SECTION)
 
     def _visible_tags(self) -> list[str]:
-        raise NotImplementedError
+        return texts(self._TAGS, self.root) if self._TAGS is not None else []
 
     def _visible_authors(self) -> list[str]:
-        raise NotImplementedError
+        return texts(self._AUTHORS, self.root) if self._AUTHORS is not None else []
 
     def _visible_image(self) -> str | None:
-        raise NotImplementedError
+        image = first(self._IMAGES, self.root) if self._IMAGES is not None else None
+        return image.get("src") if image is not None else None
+
+    def _visible_text(self, selector: etree.XPath | None) -> str | None:
+        return element_text(first(selector, self.root)) if selector is not None else None
 
     def _visible_body(self) -> list[str]:
         """The article's paragraphs, sub-headings included, boxes and ads left out."""

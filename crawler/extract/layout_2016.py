@@ -7,7 +7,7 @@ URLs of that era look like ``/international/201903151040353449-slug/``.
 from __future__ import annotations
 
 from crawler.extract.base import ArticleLayout
-from crawler.extract.blocks import Element, css, element_text, first, has_class, paragraphs, texts
+from crawler.extract.blocks import Element, css, element_text, first, has_class, paragraphs
 from crawler.normalize import find_visible_datetime
 
 
@@ -27,25 +27,6 @@ class Layout2016(ArticleLayout):
     # Inside the text: "read also" boxes and ads (b-inject, b-banner) and
     # pictures with their captions and credits (figure).
     _SKIPPED_CLASSES = ("b-inject", "b-banner")
-
-    def _visible_title(self) -> str | None:
-        return element_text(first(self._TITLE, self.root))
-
-    def _visible_lead(self) -> str | None:
-        return element_text(first(self._LEAD, self.root))
-
-    def _visible_section(self) -> str | None:
-        return element_text(first(self._SECTION, self.root))
-
-    def _visible_tags(self) -> list[str]:
-        return texts(self._TAGS, self.root)
-
-    def _visible_authors(self) -> list[str]:
-        return texts(self._AUTHORS, self.root)
-
-    def _visible_image(self) -> str | None:
-        image = first(self._IMAGES, self.root)
-        return image.get("src") if image is not None else None
 
     def _visible_body(self) -> list[str]:
         return paragraphs(first(self._TEXT, self.root), skip=self._is_boxed)

@@ -7,7 +7,7 @@ pages lack it, and then the head and the visible markup give every field.
 from __future__ import annotations
 
 from crawler.extract.base import ArticleLayout
-from crawler.extract.blocks import Element, css, element_text, first, paragraphs, texts
+from crawler.extract.blocks import Element, css, element_text, first, paragraphs
 from crawler.normalize import find_visible_datetime
 
 
@@ -17,6 +17,7 @@ class Layout2021(ArticleLayout):
     _TITLE = css("h1.article__title")
     _LEAD = css(".article__announce-text")
     _TAGS = css("li.tag")
+    # No _SECTION: the dateline names no rubric here; the head always does.
     _AUTHORS = css(".article__author-name")
     _BLOCKS = css(".article__body > .article__block")
     _DATELINE = css(".article__info-date > a")
@@ -27,25 +28,6 @@ class Layout2021(ArticleLayout):
     # boxes ("article"), ads ("banner"), pictures and their credits ("media",
     # "photolenta"), embeds, polls …
     TEXT_BLOCKS = frozenset({"text", "quote", "h2", "h3"})
-
-    def _visible_title(self) -> str | None:
-        return element_text(first(self._TITLE, self.root))
-
-    def _visible_lead(self) -> str | None:
-        return element_text(first(self._LEAD, self.root))
-
-    def _visible_section(self) -> str | None:
-        return None  # the dateline has no rubric; head tags always carry one
-
-    def _visible_tags(self) -> list[str]:
-        return texts(self._TAGS, self.root)
-
-    def _visible_authors(self) -> list[str]:
-        return texts(self._AUTHORS, self.root)
-
-    def _visible_image(self) -> str | None:
-        image = first(self._IMAGES, self.root)
-        return image.get("src") if image is not None else None
 
     def _visible_body(self) -> list[str]:
         if self.root is None:
