@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.normalize import normalize_datetime
-from crawler.urls import is_forbidden_path, publication_date_from_url
+from crawler.urls import bare_host, url_facts
 from crawler.window import DateWindow
 
 
@@ -26,21 +26,18 @@ class DiscoveryFilter:
     """Decides, from the URL alone, whether a listed page is worth a request."""
 
     def __init__(self, hosts: Iterable[str], window: DateWindow) -> None:
-        self.hosts = frozenset(host.lower() for host in hosts)
+        self.hosts = frozenset(bare_host(host) for host in hosts)
         self.window = window
 
     def skip_reason_for_article(self, url: str) -> str | None:
-        host = (urlsplit(url).hostname or "").lower()
-        if host.startswith("www."):
-            host = host[4:]
-        if host not in self.hosts:
+        facts = url_facts(url)
+        if facts.host not in self.hosts:
             return "other_host"
-        if is_forbidden_path(url):
+        if facts.forbidden:
             return "forbidden_path"
-        day = publication_date_from_url(url)
-        if day is None:
+        if facts.day is None:
             return "not_article_url"
-        if day not in self.window:
+        if facts.day not in self.window:
             return "out_of_window"
         return None
 

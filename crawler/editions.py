@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crawler.urls import bare_host
+
 
 @dataclass(frozen=True)
 class Edition:
@@ -25,12 +27,7 @@ class Edition:
         return self.hosts[0]
 
     def owns(self, host: str | None) -> bool:
-        if not host:
-            return False
-        host = host.lower().rstrip(".")
-        if host.startswith("www."):
-            host = host[4:]
-        return host in self.hosts
+        return bare_host(host) in self.hosts
 
 
 SPUTNIK_FR = Edition(

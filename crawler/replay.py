@@ -6,14 +6,12 @@ from collections.abc import AsyncIterator
 
 from scrapy import Request, Spider, signals
 
+from crawler.httputil import is_html_type
 from crawler.discovery import DiscoveryFilter
 from crawler.middlewares.replay import META_KEY
 from warc.reader import ArchivedResponse, ReplayPathError, WarcReplayReader, expand_paths
 
 logger = logging.getLogger(__name__)
-
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-
 
 class ReplayPlan:
     """Which archived records become requests, and why the others do not."""
@@ -29,7 +27,7 @@ class ReplayPlan:
         if archived.status != 200:
             return f"status_{archived.status}"
         content_type = _header(archived, "content-type")
-        if content_type and not content_type.split(";")[0].strip().lower() in HTML_TYPES:
+        if content_type and not is_html_type(content_type):
             return "not_html"
         return None
 
@@ -75,13 +73,13 @@ class ReplayPlan:
 def take_shard(paths: list[str], k: int, n: int) -> list[str]:
     """The K-th (1-based) of N shares: every N-th file of the list, from the K-th.
 
-    Round-robin over the expanded list, whose order depends only on the specs
-    and the files (directories and globs are sorted), not on the machine or its
-    mount points; the N shares are disjoint, together the whole list, and differ
+    Round-robin over the sorted list of paths, so the shares depend only on
+    the files, not on the order the specs were given in; given the same paths,
+    N nodes take shares that are disjoint, together the whole list, and differ
     in size by one file at most. A file named twice counts once, or it could
     fall in two shares.
     """
-    return list(dict.fromkeys(paths))[k - 1::n]
+    return sorted(set(paths))[k - 1::n]
 
 
 def _header(archived: ArchivedResponse, name: str) -> str | None:

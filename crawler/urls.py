@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 # 2021+ layout: /20211227/slug-1054083153.html
@@ -11,45 +13,62 @@ _DAILY = re.compile(r"^/(?P<day>\d{8})/(?:[^/]*-)?(?P<id>\d{6,})\.html$")
 # read as a 12-digit timestamp and an id, but the platform's ids of that era are
 # ten digits starting with 10 (1040353449, as in the page's own markup): the
 # run is the day (8 digits) then the id, and "1040" is not a time of day.
-_STAMPED = re.compile(r"^/(?:[\w-]+/)+(?P<stamp>\d{8})(?P<id>\d{7,})(?:-[^/]*)?/?$")
+_STAMPED = re.compile(r"^/(?:[\w-]+/)+(?P<day>\d{8})(?P<id>\d{7,})(?:-[^/]*)?/?$")
 # robots.txt of the real site keeps crawlers out of these.
 _NEVER = re.compile(r"^/(?:services|search)/|-print\.html$")
 
 
-def _path(url: str) -> str:
+@dataclass(frozen=True)
+class UrlFacts:
+    """Everything the URL rules read from one URL, parsed once."""
+
+    host: str
+    forbidden: bool
+    article_id: str | None
+    day: date | None
+
+
+def bare_host(host: str | None) -> str:
+    """A host as the edition lists it: lowercase, no trailing dot, no ``www.``."""
+    host = (host or "").lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+@lru_cache(maxsize=8192)
+def url_facts(url: str) -> UrlFacts:
+    # Discovery asks several questions of each listed URL in a row: cached.
     try:
-        return urlsplit(url).path or "/"
+        parts = urlsplit(url)
     except ValueError:
-        return ""
-
-
-def is_forbidden_path(url: str) -> bool:
-    return bool(_NEVER.search(_path(url)))
-
-
-def article_id_from_url(url: str) -> str | None:
-    path = _path(url)
+        return UrlFacts("", False, None, None)
+    path = parts.path or "/"
     if _NEVER.search(path):
-        return None
+        return UrlFacts(bare_host(parts.hostname), True, None, None)
     match = _DAILY.match(path) or _STAMPED.match(path)
-    return match.group("id") if match else None
+    if match is None:
+        return UrlFacts(bare_host(parts.hostname), False, None, None)
+    return UrlFacts(bare_host(parts.hostname), False, match.group("id"), _day(match.group("day")))
 
 
-def is_article_url(url: str) -> bool:
-    return article_id_from_url(url) is not None
-
-
-def publication_date_from_url(url: str) -> date | None:
-    """The day the URL was minted, which is the publication day."""
-    path = _path(url)
-    match = _DAILY.match(path)
-    digits = match.group("day") if match else None
-    if digits is None:
-        match = _STAMPED.match(path)
-        digits = match.group("stamp")[:8] if match else None
-    if digits is None:
-        return None
+def _day(digits: str) -> date | None:
     try:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         return None
+
+
+def is_forbidden_path(url: str) -> bool:
+    return url_facts(url).forbidden
+
+
+def article_id_from_url(url: str) -> str | None:
+    return url_facts(url).article_id
+
+
+def is_article_url(url: str) -> bool:
+    return url_facts(url).article_id is not None
+
+
+def publication_date_from_url(url: str) -> date | None:
+    """The day the URL was minted, which is the publication day."""
+    return url_facts(url).day

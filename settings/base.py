@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from crawler import user_agent
+
 # --- Project settings -------------------------------------------------------
 
 # Common Crawl (``-a source=commoncrawl``): the CDX index server, asked at
@@ -25,7 +27,9 @@ CONTACT_URL = os.environ.get("SPUTNIK_CONTACT_URL", "https://github.com/sputnik-
 EDITION_EXTRA_HOSTS: list[str] = []
 
 # Root of everything a crawl writes: feeds, WARC files and the article store.
-# Scheduled jobs (scrapyd) set SPUTNIK_OUTPUT_DIR so output lands in a known place.
+# FEEDS, WARC_DIR and STATE_URI are built from it when this module is imported,
+# so set it through the environment (SPUTNIK_OUTPUT_DIR, as scheduled jobs do):
+# ``-s OUTPUT_DIR=`` alone moves nothing.
 OUTPUT_DIR = os.environ.get("SPUTNIK_OUTPUT_DIR", "output")
 
 # True while a spider replays archives: the replay middleware then refuses any
@@ -138,7 +142,7 @@ FEEDS = {
 ROBOTSTXT_OBEY = True
 # Names the project and how to reach its operator; a CONTACT_URL given on
 # the command line is carried into it (see crawler.spiders.platform).
-USER_AGENT = f"sputnik-archive/0.1 (+{CONTACT_URL})"
+USER_AGENT = user_agent(CONTACT_URL)
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 30.0

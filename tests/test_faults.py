@@ -49,6 +49,19 @@ def warc_urls(directory: Path, kind: str = "response") -> set[str]:
     return urls
 
 
+def assert_source_names_its_record(workdir: Path, item: dict) -> None:
+    """The item's ``source`` names the record stored at that offset: its id,
+    and its target URI, which is the URL the item was fetched from."""
+    source = item["source"]
+    # warc_file is <WARC_DIR>/<name>, relative to the crawl's working directory.
+    with open(workdir / source["warc_file"], "rb") as stream:
+        stream.seek(source["warc_offset"])
+        record = next(iter(ArchiveIterator(stream)))
+        headers = record.rec_headers
+        assert (headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Target-URI")) == (
+            source["warc_record_id"], source["fetched_url"]), item["url"]
+
+
 def test_server_dies_mid_crawl_and_comes_back(tmp_path: Path) -> None:
     site = SputnikSite(fresh=2, port=free_port())
     site.start()
@@ -135,7 +148,7 @@ def test_full_disk_stops_the_crawl_and_no_item_lacks_its_capture(tmp_path: Path)
     assert captured  # the file is readable up to its last complete record
     assert 0 < len(result.items) < len(site.articles())
     for item in result.items:
-        assert item["source"]["fetched_url"] in captured, item["url"]
+        assert_source_names_its_record(tmp_path, item)
 
 
 def test_sigterm_shuts_down_cleanly_with_files_closed_and_store_consistent(tmp_path: Path) -> None:
@@ -158,9 +171,8 @@ def test_sigterm_shuts_down_cleanly_with_files_closed_and_store_consistent(tmp_p
     warc_dir = tmp_path / "output" / "warc"
     assert not list(warc_dir.glob("*.open")) and list(warc_dir.glob("*.warc.gz"))
     indexed = (warc_dir / "index.cdxj").read_text()
-    captured = warc_urls(warc_dir)
     for item in result.items:
-        assert item["source"]["fetched_url"] in captured
+        assert_source_names_its_record(tmp_path, item)
         assert item["article_id"] in indexed
     (store,) = (tmp_path / "output" / "state").glob("*.sqlite3")
     with sqlite3.connect(store) as db:

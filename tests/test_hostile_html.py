@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 from scrapy.http import HtmlResponse, Request, Response
@@ -165,7 +166,37 @@ def test_random_htmlish_never_raises_anything_but_not_an_article(text: str) -> N
         assert e.reason in {"empty", "unknown_layout", "no_title", "no_body", "not_html"}
         return
     assert fields["title"] and fields["body"]
-    assert "<" not in fields["title"] or "&lt;" in text or "<" in text
+    assert fields["title"] == " ".join(fields["title"].split())  # one clean line
+
+
+# Inline markup only: a reader sees its text run on, so the title is exactly
+# the h1's text content as lxml reads it. The markup's own spellings cannot
+# be formed from the text and entities around it (no "/", "!", "=" or quotes).
+INLINE_TAGS = ["b", "i", "em", "strong", "span", "small", "sup", "mark", "q"]
+TITLE_TEXT = st.text(alphabet="abcXYZ019 éàç\t\n", max_size=8)
+TITLE_LEAF = st.one_of(TITLE_TEXT, st.sampled_from(
+    ["&lt;", "&gt;", "&#60;", "&#x3E;", "&nbsp;", "<!-- cache -->", '<img alt="illustration">']))
+TITLE_MARKUP = st.recursive(TITLE_LEAF, lambda inner: st.tuples(
+    st.sampled_from(INLINE_TAGS), st.lists(inner, max_size=4).map("".join)).map(
+    lambda tag_inner: f'<{tag_inner[0]} class="markup">{tag_inner[1]}</{tag_inner[0]}>'), max_leaves=12)
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(inner=st.lists(TITLE_MARKUP, max_size=5).map("".join))
+def test_title_is_the_text_of_the_h1_without_its_markup(inner: str) -> None:
+    body = article_2021(title=f'<h1 class="article__title">{inner}</h1>')
+    (h1,) = lxml.html.fromstring(body).cssselect("h1.article__title")
+    expected = " ".join(h1.text_content().split())
+    if not expected:
+        with pytest.raises(NotAnArticle) as caught:
+            extract_article(HtmlResponse(URL_2021, body=body, encoding="utf-8"), SPUTNIK_FR)
+        assert caught.value.reason == "no_title"
+        return
+    title = fields_of(body)["title"]
+    assert title == expected
+    for markup in ('class="markup"', "<!--", "cache", "illustration",
+                   *(f"</{tag}>" for tag in INLINE_TAGS)):
+        assert markup not in title
 
 
 # --- end to end: the crawl goes on around hostile pages ---------------------------

@@ -2,17 +2,21 @@ import asyncio
 import logging
 
 import pytest
+from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
+from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.spiders.sputnik_fr import SputnikFrSpider
+from crawler.state import open_store
 from pipelines.dedupe import DedupePipeline
 from pipelines.validate import ValidatePipeline
 from tests.test_exporters import article
 
 
-def build(pipeline_cls):
-    crawler = get_crawler(SputnikFrSpider)
+def build(pipeline_cls, settings=None):
+    crawler = get_crawler(SputnikFrSpider, settings)
     crawler.spider = crawler._create_spider()
     crawler.stats.open_spider()
     return pipeline_cls.from_crawler(crawler), crawler.stats
@@ -50,6 +54,104 @@ def test_dedupe_keeps_changed_body_and_other_urls():
     pipeline, stats = build(DedupePipeline)
     run(pipeline.process_item(article()))
     changed = run(pipeline.process_item(article(body="Corrigé.")))
-    other = run(pipeline.process_item(article(url="https://fr.sputniknews.com/20211228/x-1054083999.html")))
+    other = run(pipeline.process_item(article(url="https://fr.sputniknews.com/20211228/x-1054083999.html",
+                                              article_id="1054083999")))
     assert changed.body == "Corrigé." and other.url.endswith("1054083999.html")
     assert stats.get_value("dedupe/duplicate") is None
+
+
+# --- DedupePipeline with a state store: each build is one run -----------------
+
+
+def state_uri(tmp_path):
+    return f"sqlite:///{tmp_path}/s.sqlite3"
+
+
+def run_with_store(tmp_path):
+    return build(DedupePipeline, {"STATE_ENABLED": True, "STATE_URI": state_uri(tmp_path)})
+
+
+def feed_written(pipeline, item):
+    """What the engine does once the feed exporter has written the item."""
+    crawler = pipeline.crawler
+    results = crawler.signals.send_catch_log(signals.item_scraped, item=item, response=None,
+                                             spider=crawler.spider)
+    failures = [result for _, result in results if isinstance(result, Failure)]
+    assert not failures, failures
+
+
+def finish(pipeline):
+    pipeline.crawler.signals.send_catch_log(signals.spider_closed, spider=pipeline.crawler.spider,
+                                            reason="finished")
+
+
+def stored_row(tmp_path, article_id="1054083153"):
+    store = open_store(state_uri(tmp_path))
+    try:
+        return store.get(article_id)
+    finally:
+        store.close()
+
+
+def test_dedupe_first_archived_article_is_version_1_and_stored_once_written(tmp_path):
+    pipeline, stats = run_with_store(tmp_path)
+    item = run(pipeline.process_item(article()))
+    assert item.version == 1
+    assert stored_row(tmp_path) is None  # not before the feed holds it
+    feed_written(pipeline, item)
+    finish(pipeline)
+    assert stats.get_value("dedupe/stored") == 1
+    row = stored_row(tmp_path)
+    assert (row.versions, row.url, row.published) == (1, item.url, item.published)
+    assert row.first_seen == row.last_seen == item.fetched_at
+
+
+def test_dedupe_unchanged_article_of_an_earlier_run_is_dropped(tmp_path):
+    first, _ = run_with_store(tmp_path)
+    feed_written(first, run(first.process_item(article())))
+    finish(first)
+    pipeline, stats = run_with_store(tmp_path)
+    with pytest.raises(DropItem, match="Unchanged"):
+        run(pipeline.process_item(article(fetched_at="2022-01-05T06:00:00Z")))
+    finish(pipeline)
+    assert stats.get_value("dedupe/unchanged") == 1
+    assert stats.get_value("dedupe/stored") is None
+    row = stored_row(tmp_path)
+    assert (row.versions, row.first_seen, row.last_seen) == (
+        1, "2021-12-28T06:00:00Z", "2022-01-05T06:00:00Z")
+
+
+def test_dedupe_changed_article_of_an_earlier_run_is_the_next_version(tmp_path):
+    first, _ = run_with_store(tmp_path)
+    feed_written(first, run(first.process_item(article())))
+    finish(first)
+    pipeline, stats = run_with_store(tmp_path)
+    item = run(pipeline.process_item(article(body="Corrigé.", fetched_at="2022-01-05T06:00:00Z")))
+    assert item.version == 2
+    feed_written(pipeline, item)
+    finish(pipeline)
+    assert stats.get_value("dedupe/stored") == 1 and stats.get_value("dedupe/unchanged") is None
+    row = stored_row(tmp_path)
+    assert (row.versions, row.first_seen, row.last_seen) == (
+        2, "2021-12-28T06:00:00Z", "2022-01-05T06:00:00Z")
+
+
+def test_dedupe_item_dropped_before_the_feed_is_not_stored(tmp_path):
+    pipeline, stats = run_with_store(tmp_path)
+    assert run(pipeline.process_item(article())).version == 1
+    finish(pipeline)  # a later pipeline dropped it: no item_scraped
+    assert stored_row(tmp_path) is None
+    assert stats.get_value("dedupe/stored") is None
+    again, _ = run_with_store(tmp_path)  # so the next run emits it, as the first version
+    assert run(again.process_item(article())).version == 1
+    finish(again)
+
+
+def test_dedupe_item_is_not_stored_after_a_feed_write_failed(tmp_path):
+    pipeline, stats = run_with_store(tmp_path)
+    item = run(pipeline.process_item(article()))
+    stats.inc_value(FEED_WRITE_ERRORS)
+    feed_written(pipeline, item)
+    finish(pipeline)
+    assert stored_row(tmp_path) is None
+    assert stats.get_value("dedupe/stored") is None

@@ -76,3 +76,11 @@ def test_concurrent_writers_do_not_corrupt_the_store(tmp_path):
     assert store.count() == 350
     assert sum(store.get(str(n)).versions for n in range(350)) == 900
     assert store.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_the_same_text_recorded_twice_is_one_version(tmp_path):
+    store = store_at(tmp_path)
+    assert store.record_version("9", "u", None, None, b"same", "t1") == 1
+    assert store.record_version("9", "u", None, None, b"same", "t2") == 1
+    assert store.record_version("9", "u", None, None, b"new", "t3") == 2
+    assert store.get("9").versions == 2

@@ -26,10 +26,23 @@ def test_article_urls_give_id_and_day(url, article_id, day):
     f"{FR}/services/20211227/share-1054083153.html",
     f"{FR}/20211227/lavrov-1054083153-print.html",
     f"{FR}/search/?query=otan",
-    f"{FR}/20211345/impossible-date-1054083153.html",
 ])
 def test_other_urls_are_not_articles(url):
-    assert not is_article_url(url) or publication_date_from_url(url) is None
+    assert not is_article_url(url)
+    assert article_id_from_url(url) is None
+
+
+@pytest.mark.parametrize("url", [
+    f"{FR}/20211345/impossible-date-1054083153.html",
+    f"{FR}/international/201913451054083153-slug/",
+])
+def test_impossible_day_keeps_the_id_but_gives_no_day(url):
+    # The URL has an article's shape and id (urls.py reads "article or not",
+    # the id and the day as separate facts); only the day cannot be read, and
+    # discovery skips such a URL for want of a day.
+    assert is_article_url(url)
+    assert article_id_from_url(url) == "1054083153"
+    assert publication_date_from_url(url) is None
 
 
 @pytest.mark.parametrize("url,forbidden", [

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -22,6 +23,7 @@ from tests.warc_exchanges import (archive, exchange, fixed_clock, fixed_ids, htm
 from warc import index
 from warc.digests import DigestIndex
 from warc.files import sanitise
+from warc.foreign import ForeignRecord, parse_member
 from warc.writer import WarcWriteError, _Sink
 
 NAME = re.compile(r"^sputnik-(\d{14})-(\d{5})-crawler1\.warc\.gz$")
@@ -236,6 +238,62 @@ def test_write_error_raises_and_keeps_earlier_records(tmp_path, monkeypatch):
     assert uris == ["https://sputniknews.com/ok", "https://sputniknews.com/after"]
     with DigestIndex(tmp_path) as digests:
         assert len(digests) == 2
+
+
+def foreign_records(directory: Path, *exchanges: object) -> list[ForeignRecord]:
+    """Response records another archive wrote, as Common Crawl range answers give them."""
+    with archive(directory) as other:
+        written = [other.write_exchange(e) for e in exchanges]  # type: ignore[arg-type]
+    data = (directory / written[0].warc_file).read_bytes()
+    return [parse_member(data[w.offset:w.offset + w.length], w.warc_file, w.offset).record
+            for w in written]
+
+
+def test_digest_index_failure_in_append_record_is_a_write_error(tmp_path, monkeypatch):
+    first, second = foreign_records(tmp_path / "cc", exchange("https://sputniknews.com/cc1"),
+                                    exchange("https://sputniknews.com/cc2", seconds=1))
+    ours = tmp_path / "ours"
+    arc = archive(ours)
+    arc.append_record(first)
+
+    def disk_full(self, digest, original):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(DigestIndex, "add", disk_full)
+    with pytest.raises(WarcWriteError, match="payload digest index") as failure:
+        arc.append_record(second)
+    assert failure.value.errno == errno.EIO
+    assert isinstance(failure.value.__cause__, sqlite3.OperationalError)
+    monkeypatch.undo()
+    arc.close()
+    (path,) = warc_files(ours)
+    run_checkers(path)
+    # The record was whole on disk before the index failed; nothing torn follows it.
+    assert path.read_bytes().endswith(second.member)
+    responses = [(r.rec_headers["WARC-Record-ID"], r.rec_headers["WARC-Target-URI"])
+                 for _, r, _ in records(path) if r.rec_type == "response"]
+    assert responses == [(first.record_id, "https://sputniknews.com/cc1"),
+                         (second.record_id, "https://sputniknews.com/cc2")]
+    with DigestIndex(ours) as digests:
+        assert len(digests) == 1 and digests.lookup(first.payload_digest).record_id == first.record_id
+        assert digests.lookup(second.payload_digest) is None
+
+
+def test_append_record_remembers_no_empty_or_missing_payload_digest(tmp_path):
+    (redirect, page) = foreign_records(
+        tmp_path / "cc", exchange("https://sputniknews.com/moved", b"", status=301,
+                                  extra_headers=[("Location", "/a")]),
+        exchange("https://sputniknews.com/page", seconds=1))
+    undigested = replace(page, payload_digest=None)  # type: ignore[arg-type]
+    ours = tmp_path / "ours"
+    with archive(ours) as arc:
+        assert arc.append_record(redirect).record_type == "response"
+        assert arc.append_record(undigested).payload_digest is None
+        with DigestIndex(ours) as digests:
+            assert len(digests) == 0
+        # A later empty body is stored in full, not as a revisit of the redirect.
+        again = arc.write_exchange(exchange("https://sputniknews.com/moved2", b"", status=301, seconds=2))
+    assert again.record_type == "response"
 
 
 WRITER_SCRIPT = textwrap.dedent("""

@@ -92,6 +92,18 @@ def payload_digest(payload: bytes) -> str:
     return str(digester)
 
 
+_EMPTY_PAYLOAD_DIGEST = payload_digest(b"")
+
+
+def _is_revisit_target(digest: str | None) -> bool:
+    """Whether a later identical payload may become a revisit of this one.
+
+    Not without a digest, nor for an empty payload (redirects, 304s): they
+    all share one digest and a revisit of them would save nothing.
+    """
+    return bool(digest) and digest != _EMPTY_PAYLOAD_DIGEST
+
+
 def _default_record_id() -> str:
     return str(StatusAndHeadersParser.make_warc_id())
 
@@ -240,9 +252,11 @@ class WarcArchive:
             warc_file=current.name, offset=offset, length=length, record_id=record.record_id,
             record_type=record.record_type, warc_date=record.warc_date,
             target_uri=record.target_uri, payload_digest=record.payload_digest)
-        if record.record_type == "response":
-            self._digests.add(record.payload_digest, Original(
-                record.target_uri, record.warc_date, record.record_id))
+        if record.record_type == "response" and _is_revisit_target(record.payload_digest):
+            # Only now, as in write_exchange: the record is on disk.
+            with _digest_errors(self._digests.path):
+                self._digests.add(record.payload_digest, Original(
+                    record.target_uri, record.warc_date, record.record_id))
         self._rotate_if_full()
         return written
 

@@ -7,6 +7,7 @@ its whole fallback chain, best source first.
 """
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, ClassVar
 
 from lxml import etree
@@ -58,6 +59,11 @@ class ArticleLayout:
     # --- identity ----------------------------------------------------------
 
     def url(self) -> str | None:
+        return self._canonical_url
+
+    @cached_property
+    def _canonical_url(self) -> str | None:
+        # Found once: article_id and site read it too.
         page = self.page
         return self._first_url(
             page.link("canonical"),

@@ -44,21 +44,32 @@ def exchange_from(request: Request, response: Response, when: datetime) -> HttpE
     return HttpExchange(
         url=response.url,
         method=request.method,
-        request_headers=_header_pairs(request.headers),
+        request_headers=header_pairs(request.headers),
         request_body=request.body,
         status=response.status,
         reason="",
-        protocol=response.protocol or "HTTP/1.1",
-        response_headers=_header_pairs(response.headers),
+        protocol=status_line_protocol(response.protocol),
+        response_headers=header_pairs(response.headers),
         body=response.body,
         date=when,
         ip_address=str(response.ip_address) if response.ip_address else None,
     )
 
 
-def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+def header_pairs(headers: Any) -> list[tuple[str, str]]:
+    """Scrapy Headers as (name, value) pairs, every value of a repeated header kept."""
     return [(name.decode("latin-1"), value.decode("latin-1"))
             for name, values in headers.items() for value in values]
+
+
+def status_line_protocol(protocol: str | None) -> str:
+    """What the stored status line starts with. Scrapy's HTTP/2 handler says
+    ``h2``, which no WARC reader takes for an HTTP status line."""
+    if not protocol:
+        return "HTTP/1.1"
+    if protocol.upper().startswith("HTTP/"):
+        return protocol
+    return "HTTP/2" if protocol.lower() == "h2" else "HTTP/1.1"
 
 
 class WarcArchiveMiddleware:
@@ -91,6 +102,9 @@ class WarcArchiveMiddleware:
         return info
 
     def process_response(self, request: Request, response: Response) -> Response:
+        # A redirected or retried request inherits the meta of the one before:
+        # its capture must not be taken for this response's.
+        request.meta.pop(META_KEY, None)
         if NOT_CAPTURES & set(response.flags) or request.meta.get(DONT_ARCHIVE):
             return response
         try:

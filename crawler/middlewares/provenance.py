@@ -8,6 +8,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from warc.fields import normalise_date
+
 # Responses whose provenance was set where they came from: replayed WARC
 # records, and captures of public web archives (crawler.middlewares.webarchive).
 STAMPED = frozenset({"replay", "web_archive"})
@@ -41,12 +43,9 @@ class LiveProvenanceMiddleware:
             capture = request.meta.get("warc_record")
             if capture is not None:
                 # The same moment and place a later replay of the archive reports.
-                source.update(warc_file=str(self.warc_dir / capture.warc_file), warc_offset=capture.offset,
-                              warc_record_id=capture.record_id)
-            request.meta["fetched_at"] = _seconds(capture.warc_date) if capture else utc_now_iso()
+                source.update(warc_file=str(self.warc_dir / capture.warc_file),
+                              warc_offset=capture.offset, warc_record_id=capture.record_id)
+            request.meta["fetched_at"] = normalise_date(capture.warc_date) if capture else utc_now_iso()
             request.meta["source"] = source
         return response
 
-
-def _seconds(warc_date: str) -> str:
-    return warc_date[:19] + "Z"

@@ -23,21 +23,23 @@ logger = logging.getLogger(__name__)
 META_KEY = "archived_response"
 
 
+def build_response(url: str, status: int, header_pairs: list[tuple[str, str]], body: bytes,
+                   request: Request, flags: list[str], protocol: str | None = None) -> Response:
+    """A Scrapy response of the type its headers and body call for, as the
+    downloader would have made it; repeated headers keep every value."""
+    headers = Headers()
+    for name, value in header_pairs:
+        headers.appendlist(name, value)
+    cls = responsetypes.from_args(headers=headers, url=url, body=body)
+    return cls(url=url, status=status, headers=headers, body=body, request=request,
+               protocol=protocol, flags=flags)
+
+
 def response_from_archive(archived: ArchivedResponse, request: Request,
                           flags: list[str] | None = None) -> Response:
-    headers = Headers()
-    for name, value in archived.headers:
-        headers.appendlist(name, value)
-    cls = responsetypes.from_args(headers=headers, url=archived.url, body=archived.body)
-    return cls(
-        url=archived.url,
-        status=archived.status,
-        headers=headers,
-        body=archived.body,
-        request=request,
-        protocol=archived.protocol or None,
-        flags=flags if flags is not None else ["replay"],
-    )
+    return build_response(archived.url, archived.status, archived.headers, archived.body,
+                          request, flags if flags is not None else ["replay"],
+                          protocol=archived.protocol or None)
 
 
 def replay_provenance(archived: ArchivedResponse) -> dict[str, Any]:

@@ -19,11 +19,10 @@ from typing import Any, NoReturn
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
+from scrapy.http import Response
 
-from crawler.middlewares.archive import DONT_ARCHIVE, FOREIGN_KEY
-from crawler.middlewares.replay import response_from_archive
+from crawler.middlewares.archive import DONT_ARCHIVE, FOREIGN_KEY, header_pairs
+from crawler.middlewares.replay import build_response, response_from_archive
 
 from crawler.sources.records import (FETCH_KEY, ORIG_PREFIX, CommonCrawlCapture, CommonCrawlFetch,
                                      WaybackCapture, WaybackFetch, capture_of, requested_bytes,
@@ -83,7 +82,7 @@ class WebArchiveMiddleware:
     def _wayback(self, request: Request, response: Response, fetch: WaybackFetch) -> Response:
         # A redirect to a neighbouring capture is followed: the URL says which one.
         timestamp, original = capture_of(response.url) or (fetch.timestamp, fetch.original)
-        pairs = _pairs(response.headers)
+        pairs = header_pairs(response.headers)
         headers, added = restore_original_headers(pairs)
         if any(name.lower().startswith(ORIG_PREFIX) for name, _ in pairs):
             self._count("wayback/records/headers_restored")
@@ -112,16 +111,6 @@ class WebArchiveMiddleware:
         self.crawler.stats.inc_value(key)
 
 
-def _pairs(headers: Headers) -> list[tuple[str, str]]:
-    return [(name.decode("latin-1"), value.decode("latin-1"))
-            for name, values in headers.items() for value in values]
-
-
 def _original_response(url: str, status: int, headers: list[tuple[str, str]], body: bytes,
                        request: Request) -> Response:
-    scrapy_headers = Headers()
-    for name, value in headers:
-        scrapy_headers.appendlist(name, value)
-    cls = responsetypes.from_args(headers=scrapy_headers, url=url, body=body)
-    return cls(url=url, status=status, headers=scrapy_headers, body=body, request=request,
-               flags=[WEB_ARCHIVE_FLAG])
+    return build_response(url, status, headers, body, request, [WEB_ARCHIVE_FLAG])

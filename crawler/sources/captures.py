@@ -17,14 +17,12 @@ from scrapy import Request, Spider
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from crawler.httputil import failure_reason, is_html_type
 from crawler.discovery import DiscoveryFilter
 from crawler.middlewares.archive import DONT_ARCHIVE
 from crawler.urls import article_id_from_url
 
 logger = logging.getLogger(__name__)
-
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-
 
 @dataclass(frozen=True)
 class Capture:
@@ -44,7 +42,7 @@ def is_html_ok(status: str | None, mimes: Iterable[str | None]) -> bool:
     """Status 200 and an HTML type (any of the index's mime fields)."""
     if str(status or "") != "200":
         return False
-    return any((mime or "").split(";")[0].strip().lower() in HTML_TYPES for mime in mimes)
+    return any(is_html_type(mime) for mime in mimes)
 
 
 class CapturePicker:
@@ -128,11 +126,6 @@ def api_request(url: str, slot: str, callback: Callable[..., Any],
     # Index answers of a busy edition outgrow the page size limit, as sitemaps do.
     return Request(url, callback=callback, errback=errback,
                    meta=archive_meta(slot, download_maxsize=maxsize, **meta))
-
-
-def failure_reason(failure: Failure) -> str:
-    response = getattr(failure.value, "response", None)
-    return f"status_{response.status}" if response is not None else failure.type.__name__
 
 
 class IndexedSource:

@@ -20,7 +20,8 @@ from scrapy.utils.iterators import xmliter_lxml
 from lxml import etree
 from twisted.python.failure import Failure
 
-from crawler import __version__
+from crawler import user_agent
+from crawler.httputil import failure_reason
 from crawler.discovery import DiscoveryFilter, is_index, is_newer
 from crawler.editions import Edition
 from crawler.extract import NotAnArticle, extract_article
@@ -228,14 +229,14 @@ class PlatformSpider(SitemapSpider):
         )
 
     def article_failed(self, failure: Failure) -> None:
-        reason = _failure_reason(failure)
+        reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"article/failed/{reason}")
         logger.info("Article not fetched (%s): %s", reason, failure.request.url)
 
     def listing_failed(self, failure: Failure) -> None:
         """A robots.txt, sitemap or RSS that could not be had: the articles it
         lists are missed, which the operator must know."""
-        reason = _failure_reason(failure)
+        reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"discovery/failed/{reason}")
         logger.warning("Listing not fetched (%s): %s", reason, failure.request.url)
 
@@ -269,13 +270,7 @@ class UnusableListing(Exception):
 def _carry_contact_into_user_agent(settings: Any) -> None:
     contact = settings.getpriority("CONTACT_URL") or 0
     if contact > (settings.getpriority("USER_AGENT") or 0):
-        user_agent = f"sputnik-archive/{__version__} (+{settings['CONTACT_URL']})"
-        settings.set("USER_AGENT", user_agent, priority=contact)
-
-
-def _failure_reason(failure: Failure) -> str:
-    response = getattr(failure.value, "response", None)
-    return f"status_{response.status}" if response is not None else failure.type.__name__
+        settings.set("USER_AGENT", user_agent(settings["CONTACT_URL"]), priority=contact)
 
 
 def _sum(stats: dict[str, Any], prefix: str) -> int:

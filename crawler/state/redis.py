@@ -23,7 +23,12 @@ FIELDS = ("url", "published", "modified", "digest", "first_seen", "last_seen", "
 
 # KEYS[1]: the article; ARGV: url, published, modified, digest, seen_at.
 # Empty strings stand for None: Redis has no null.
+# A digest equal to the stored one is the same version (another worker got
+# there first): nothing is counted twice.
 RECORD_VERSION = """
+if redis.call('HGET', KEYS[1], 'digest') == ARGV[4] then
+    return tonumber(redis.call('HGET', KEYS[1], 'versions'))
+end
 redis.call('HSETNX', KEYS[1], 'first_seen', ARGV[5])
 redis.call('HSET', KEYS[1], 'url', ARGV[1], 'published', ARGV[2], 'modified', ARGV[3],
            'digest', ARGV[4], 'last_seen', ARGV[5])
@@ -96,7 +101,8 @@ class RedisArticleStore:
 
     def record_version(self, article_id: str, url: str, published: str | None,
                        modified: str | None, digest: bytes, seen_at: str) -> int:
-        """Stores a newly archived version; returns its 1-based version number."""
+        """Stores a newly archived version; returns its 1-based version number
+        (the stored one when this digest is already the latest)."""
         return int(self._record(keys=[self.key(article_id)],
                                 args=[url, published or "", modified or "", digest, seen_at]))
 

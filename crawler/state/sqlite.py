@@ -33,6 +33,7 @@ VALUES (:article_id, :url, :published, :modified, :digest, :seen_at, :seen_at, 1
 ON CONFLICT (article_id) DO UPDATE SET
     url = excluded.url, published = excluded.published, modified = excluded.modified,
     digest = excluded.digest, last_seen = excluded.last_seen, versions = versions + 1
+WHERE articles.digest != excluded.digest
 RETURNING versions
 """
 
@@ -70,10 +71,15 @@ class SqliteArticleStore:
 
     def record_version(self, article_id: str, url: str, published: str | None,
                        modified: str | None, digest: bytes, seen_at: str) -> int:
-        """Stores a newly archived version; returns its 1-based version number."""
+        """Stores a newly archived version; returns its 1-based version number
+        (the stored one when this digest is already the latest: a concurrent run
+        archived the same text first, and it is not counted twice)."""
         row = self.db.execute(UPSERT, {
             "article_id": article_id, "url": url, "published": published,
             "modified": modified, "digest": digest, "seen_at": seen_at}).fetchone()
+        if row is None:
+            row = self.db.execute("SELECT versions FROM articles WHERE article_id = ?",
+                                  (article_id,)).fetchone()
         return int(row[0])
 
     def touch(self, article_id: str, seen_at: str) -> None:
