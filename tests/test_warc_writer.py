@@ -24,7 +24,8 @@ from warc import index
 from warc.digests import DigestIndex
 from warc.files import sanitise
 from warc.foreign import ForeignRecord, parse_member
-from warc.writer import WarcWriteError, _Sink
+from warc.writer import WarcWriteError
+from warc.output import Sink as _Sink
 
 NAME = re.compile(r"^sputnik-(\d{14})-(\d{5})-crawler1\.warc\.gz$")
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"

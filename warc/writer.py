@@ -17,22 +17,22 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from warcio.recordloader import ArcWarcRecord
-from warcio.statusandheaders import StatusAndHeadersParser
 from warcio.utils import Digester
-from warcio.warcwriter import WARCWriter
 
 from warc import index
 from warc.digests import DigestIndex, Original
 from warc.files import (OPEN_SUFFIX, FileNamer, final_name, find_orphans, fsync_directory,
                         lock_exclusive, recover_orphan)
 from warc.heads import HttpExchange, request_head, response_head, target_uri
+from warc.output import (OpenFile, RecordBuilder, Sink, bracketed, default_record_id,
+                         format_warc_date, utc_now)
 from warc.warcinfo import warcinfo_fields
 
 if TYPE_CHECKING:
@@ -74,17 +74,6 @@ class WrittenRecord:
     payload_digest: str | None
 
 
-def format_warc_date(when: datetime) -> str:
-    """WARC-Date with microseconds, always six digits, in UTC.
-
-    WARC 1.1 allows fractional seconds; a fixed width keeps dates of one
-    archive comparable as strings. Naive datetimes are taken as UTC.
-    """
-    if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def payload_digest(payload: bytes) -> str:
     """``sha1:<base32>``, the form warcio writes, to look up earlier copies."""
     digester = Digester("sha1")
@@ -104,87 +93,6 @@ def _is_revisit_target(digest: str | None) -> bool:
     return bool(digest) and digest != _EMPTY_PAYLOAD_DIGEST
 
 
-def _default_record_id() -> str:
-    return str(StatusAndHeadersParser.make_warc_id())
-
-
-def _bracketed(record_ids: Callable[[], str]) -> Callable[[], str]:
-    """Accept bare ``urn:uuid:...`` ids too; WARC-Record-ID needs the brackets."""
-    def next_id() -> str:
-        value = record_ids()
-        return value if value.startswith("<") else f"<{value}>"
-    return next_id
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class _Sink:
-    """File output that writes straight to the descriptor.
-
-    No user-space buffer: after a failed write nothing stale is left to be
-    flushed later over the rolled-back tail. ``os.write`` may write less
-    than asked, so it loops.
-    """
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.position = os.lseek(fd, 0, os.SEEK_END)
-
-    def write(self, data: bytes) -> int:
-        view = memoryview(data)
-        while view:
-            written = self.write_some(view)
-            self.position += written
-            view = view[written:]
-        return len(data)
-
-    def write_some(self, data: memoryview) -> int:
-        return os.write(self.fd, data)
-
-    def flush(self) -> None:
-        """warcio flushes after each record; the bytes are already in the kernel."""
-
-    def rollback(self, offset: int) -> None:
-        os.ftruncate(self.fd, offset)
-        self.position = os.lseek(self.fd, offset, os.SEEK_SET)
-
-
-class _RecordBuilder(WARCWriter):
-    """warcio's writer with record ids and dates from the archive's callables.
-
-    warcio reads both through these overridable methods; routing them lets
-    tests fix them and compare written bytes exactly.
-    """
-
-    # A metadata block has no HTTP entity, so WARC 1.1 defines no payload
-    # for it; fastwarc reports a payload digest there as a failure.
-    NO_PAYLOAD_DIGEST_TYPES = ("warcinfo", "revisit", "metadata")
-
-    def __init__(self, out: _Sink, record_ids: Callable[[], str], clock: Callable[[], datetime]) -> None:
-        super().__init__(out, gzip=True, warc_version="1.1")
-        self._record_ids = record_ids
-        self._clock = clock
-
-    def _make_warc_id(self) -> str:
-        return self._record_ids()
-
-    def curr_warc_date(self) -> str:
-        return format_warc_date(self._clock())
-
-
-@dataclass
-class _OpenFile:
-    path: Path
-    sink: _Sink
-    builder: _RecordBuilder
-
-    @property
-    def name(self) -> str:
-        return final_name(self.path).name
-
-
 class WarcArchive:
     """Rotating WARC 1.1 files, their CDXJ index and revisit digests in one directory.
 
@@ -202,10 +110,10 @@ class WarcArchive:
         self.max_size = max_size
         self.namer = FileNamer(prefix, host, worker_id)
         self._info = warcinfo_fields(warcinfo, host=host, operator=operator)
-        self._record_ids = _bracketed(record_ids) if record_ids else _default_record_id
-        self._clock = clock or _utc_now
+        self._record_ids = bracketed(record_ids) if record_ids else default_record_id
+        self._clock = clock or utc_now
         self._digests = DigestIndex(self.directory)
-        self._file: _OpenFile | None = None
+        self._file: OpenFile | None = None
         self._serial = self.namer.last_serial(self.directory)
         self.recovered = self._recover()
 
@@ -295,7 +203,7 @@ class WarcArchive:
 
     # -- records ---------------------------------------------------------
 
-    def _response_record(self, builder: _RecordBuilder, exchange: HttpExchange,
+    def _response_record(self, builder: RecordBuilder, exchange: HttpExchange,
                          date: str) -> ArcWarcRecord:
         headers = {"WARC-Record-ID": self._record_ids(), "WARC-Date": date}
         if exchange.ip_address:
@@ -313,7 +221,7 @@ class WarcArchive:
         with _digest_errors(self._digests.path):
             return self._digests.lookup(digest)
 
-    def _revisit_record(self, builder: _RecordBuilder, exchange: HttpExchange, date: str,
+    def _revisit_record(self, builder: RecordBuilder, exchange: HttpExchange, date: str,
                         digest: str, original: Original) -> ArcWarcRecord:
         headers = {"WARC-Record-ID": self._record_ids(), "WARC-Date": date,
                    "WARC-Refers-To": original.record_id}
@@ -323,7 +231,7 @@ class WarcArchive:
             target_uri(exchange.url), digest, original.target_uri, original.warc_date,
             http_headers=response_head(exchange), warc_headers_dict=headers)
 
-    def _request_record(self, builder: _RecordBuilder, exchange: HttpExchange, date: str,
+    def _request_record(self, builder: RecordBuilder, exchange: HttpExchange, date: str,
                         response: ArcWarcRecord) -> ArcWarcRecord:
         headers = {"WARC-Record-ID": self._record_ids(), "WARC-Date": date,
                    "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")}
@@ -332,7 +240,7 @@ class WarcArchive:
             length=len(exchange.request_body), http_headers=request_head(exchange),
             warc_headers_dict=headers)
 
-    def _written(self, current: _OpenFile, record: ArcWarcRecord, offset: int,
+    def _written(self, current: OpenFile, record: ArcWarcRecord, offset: int,
                  length: int) -> WrittenRecord:
         get = record.rec_headers.get_header
         return WrittenRecord(
@@ -343,7 +251,7 @@ class WarcArchive:
 
     # -- files -----------------------------------------------------------
 
-    def _append(self, current: _OpenFile,
+    def _append(self, current: OpenFile,
                 records: list[ArcWarcRecord] | list[bytes]) -> tuple[int, int]:
         """Write ``records`` all or none; offset and length of the first.
 
@@ -367,7 +275,7 @@ class WarcArchive:
             ) from e
         return start, lengths[0]
 
-    def _roll_back(self, current: _OpenFile, offset: int) -> None:
+    def _roll_back(self, current: OpenFile, offset: int) -> None:
         try:
             current.sink.rollback(offset)
         except OSError:
@@ -378,20 +286,20 @@ class WarcArchive:
             os.close(current.sink.fd)
             self._file = None
 
-    def _current_file(self) -> _OpenFile:
+    def _current_file(self) -> OpenFile:
         if self._file is None:
             self._file = self._open_file()
         return self._file
 
-    def _open_file(self) -> _OpenFile:
+    def _open_file(self) -> OpenFile:
         path = self._next_path()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except OSError as e:
             raise WarcWriteError(e.errno, f"could not create WARC file {path}: {e}") from e
         lock_exclusive(fd)
-        sink = _Sink(fd)
-        current = _OpenFile(path, sink, _RecordBuilder(sink, self._record_ids, self._clock))
+        sink = Sink(fd)
+        current = OpenFile(path, sink, RecordBuilder(sink, self._record_ids, self._clock))
         try:
             current.builder.write_record(current.builder.create_warcinfo_record(current.name, self._info))
         except OSError as e:
