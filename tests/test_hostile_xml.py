@@ -7,7 +7,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from scrapy.http import Request, Response, TextResponse, XmlResponse
+from scrapy.http import Request, Response, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.spiders.sputnik_fr import SputnikFrSpider

@@ -7,7 +7,6 @@ import configparser
 import gzip
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 

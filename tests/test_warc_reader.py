@@ -17,7 +17,6 @@ from tests.warc_builders import (
     PROFILE_1_1,
     RecordSpec,
     build_warc,
-    chunked,
     damage,
     html_response,
     http_head,
