@@ -43,6 +43,15 @@ REPLAY_OFFLINE = False
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 
+# How many levels of listings (robots.txt, sitemap indexes) may lie above a
+# sitemap that is followed: the edition's own chain is robots.txt -> index ->
+# monthly sitemap (2); one more level is tolerated. Indexes that list ever new
+# indexes (``index.xml?n=K`` -> ``?n=K+1``) stop here (discovery/sitemap/too_deep).
+SITEMAP_INDEX_MAX_DEPTH = 3
+# Most sitemaps (indexes included) one crawl follows: an edition has a few
+# hundred monthly sitemaps; past this, discovery/sitemap/too_many.
+SITEMAP_MAX_COUNT = 20_000
+
 # Size limit for sitemaps and the RSS feed, which outgrow a page: a month of
 # articles is several MiB of XML.
 SITEMAP_MAXSIZE = 64 * 1024 * 1024

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import logging
-import struct
-import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, timedelta
 from functools import cached_property
@@ -29,6 +27,7 @@ from crawler.items import ArticleItem
 from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
 from crawler.replay import ReplayPlan
 from crawler.sources import archive_source
+from crawler.sitemaps import DEPTH_KEY, SitemapBounds, SitemapReader, UnusableListing, locations
 from crawler.state import ArticleStore
 from crawler.urls import article_id_from_url
 from pipelines.dedupe import DedupePipeline
@@ -117,23 +116,21 @@ class PlatformSpider(SitemapSpider):
                           errback=self.listing_failed, meta=self._sitemap_meta())
 
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
-        try:
-            listed = list(super()._parse_sitemap(response))
-        except UnusableListing as e:
-            self._unusable_listing(response, e.reason)
-            return
-        except (StopIteration, etree.LxmlError):
-            # Scrapy's Sitemap raises StopIteration on a body with no XML element.
-            self._unusable_listing(response, "not_xml")
-            return
-        except (OSError, EOFError, struct.error, zlib.error):
-            self._unusable_listing(response, "bad_gzip")
-            return
-        for request in listed:
-            if request.callback == self._parse_sitemap:
-                yield request.replace(meta=self._sitemap_meta(), errback=self.listing_failed)
-            else:
-                yield self._article_request(request.url)
+        # Streamed, entry by entry, within depth and count bounds (crawler.sitemaps).
+        return self.sitemap_reader.requests(response)
+
+    @cached_property
+    def sitemap_reader(self) -> SitemapReader:
+        return SitemapReader(self, SitemapBounds.from_settings(self.crawler.settings))
+
+    def sitemap_locations(self, index: Iterable[dict[str, Any]]) -> Iterator[str]:
+        """The sitemaps an index lists that this spider follows."""
+        for loc in locations(self.sitemap_filter(index)):
+            if any(pattern.search(loc) for pattern in self._follow):
+                yield loc
+
+    def article_requests(self, urlset: Iterable[dict[str, Any]]) -> Iterator[Request]:
+        return (self._article_request(loc) for loc in locations(self.sitemap_filter(urlset)))
 
     def _get_sitemap_body(self, response: Response) -> bytes | None:
         body = super()._get_sitemap_body(response)
@@ -203,9 +200,9 @@ class PlatformSpider(SitemapSpider):
     def _article_request(self, url: str) -> Request:
         return Request(url, callback=self.parse_article, errback=self.article_failed)
 
-    def _sitemap_request(self, url: str) -> Request:
+    def _sitemap_request(self, url: str, depth: int = 0) -> Request:
         return Request(url, callback=self._parse_sitemap, errback=self.listing_failed,
-                       meta=self._sitemap_meta())
+                       meta={**self._sitemap_meta(), DEPTH_KEY: depth})
 
     def _sitemap_meta(self) -> dict[str, Any]:
         # Sitemaps of a busy month outgrow the page size limit.
@@ -257,14 +254,6 @@ class PlatformSpider(SitemapSpider):
             _sum(stats.get_stats(), "article/skipped/"), _sum(stats.get_stats(), "article/failed/"),
             _sum(stats.get_stats(), "discovery/failed/"),
         )
-
-
-class UnusableListing(Exception):
-    """A sitemap body that cannot be read: ``reason`` is counted."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _carry_contact_into_user_agent(settings: Any) -> None:
