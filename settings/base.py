@@ -102,6 +102,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Before OffsiteMiddleware (50) and RobotsTxtMiddleware (100): an archived
     # answer needs neither, and must not trigger a robots.txt fetch.
     "crawler.middlewares.replay.ReplayDownloaderMiddleware": 40,
+    # Beside OffsiteMiddleware (50), which checks host names only: another
+    # port of an edition host is another service, never the edition.
+    "crawler.middlewares.scope.PortScopeMiddleware": 45,
     # Scrapy's retry, plus waiting between tries and honouring Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
