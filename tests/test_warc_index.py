@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import json
+import logging
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.crawl import ROOT
 from tests.warc_exchanges import archive, exchange, html_gz, warc_files
 from warc import index
+
+# Writes three captures, then dies without closing its file.
+KILLED_WRITER = """
+import os, signal, sys
+from tests.warc_exchanges import archive, exchange
+arc = archive(sys.argv[1], worker_id=(sys.argv[2:] or [None])[0])
+for i in range(3):
+    arc.write_exchange(exchange(f"https://sputniknews.com/k{i}", seconds=100 + i))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
 
 
 def write_captures(directory: Path, names: list[str], *, max_size: int = 10**9, start: int = 0) -> None:
@@ -87,3 +102,67 @@ def test_request_metadata_and_warcinfo_are_not_indexed(tmp_path):
     (path,) = warc_files(tmp_path)
     types = [record_at(path, int(e["offset"]))[0] for _, _, e in parsed(tmp_path)]
     assert sorted(types) == ["response", "revisit"]
+
+
+# --- a damaged index is derived data: skipped, counted, rebuilt ---------------------
+
+GARBAGE = "this is not a cdxj line\n"
+
+
+def spoil_index(directory: Path, at: int = 1) -> None:
+    """Puts a garbage line at 1-based line ``at`` of the index."""
+    lines = index.read_index(directory)
+    lines.insert(at - 1, GARBAGE)
+    (directory / index.INDEX_NAME).write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_garbage_line_is_skipped_with_one_warning_and_the_file_still_closes(tmp_path, caplog):
+    write_captures(tmp_path, ["a", "b"])
+    spoil_index(tmp_path, at=2)
+    with caplog.at_level(logging.WARNING):
+        arc = archive(tmp_path)
+        arc.write_exchange(exchange("https://sputniknews.com/c", seconds=50))
+        arc.close()
+    assert not list(tmp_path.glob("*.open"))
+    lines = index.read_index(tmp_path)
+    assert GARBAGE not in lines and lines == sorted(lines)
+    assert {e["url"].rsplit("/", 1)[1] for _, _, e in parsed(tmp_path)} == {"a", "b", "copy", "c"}
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings
+    assert f"{tmp_path / index.INDEX_NAME}" in warnings[0] and "line 2" in warnings[0]
+    assert arc.counts["index/bad_lines"] == 1
+
+
+def test_start_up_with_a_garbage_line_recovers_and_indexes_the_orphan(tmp_path):
+    write_captures(tmp_path, ["a"])
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], cwd=ROOT, timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    spoil_index(tmp_path)
+    with archive(tmp_path) as arc:
+        assert len(arc.recovered) == 1
+    assert not list(tmp_path.glob("*.open"))
+    assert arc.recovered[0].name in {e["filename"] for _, _, e in parsed(tmp_path)}
+    assert len(parsed(tmp_path)) == 2 + 3
+
+
+def test_a_closed_file_missing_from_the_index_is_indexed_at_start(tmp_path, caplog):
+    write_captures(tmp_path, ["a", "b"], max_size=1500)
+    complete = index.read_index(tmp_path)
+    (tmp_path / index.INDEX_NAME).write_text("".join(complete[1:]), encoding="utf-8")
+    dropped = index.line_filename(complete[0])
+    with caplog.at_level(logging.WARNING), archive(tmp_path) as arc:
+        pass
+    assert index.read_index(tmp_path) == complete
+    assert arc.counts["index/files_reindexed"] >= 1
+    assert f"{dropped} had no line in {tmp_path / index.INDEX_NAME}" in caplog.text
+
+
+def test_rebuild_command_rebuilds_the_index_from_the_warc_files(tmp_path):
+    write_captures(tmp_path, ["q", "r"], max_size=1500)
+    complete = index.read_index(tmp_path)
+    (tmp_path / index.INDEX_NAME).write_text(GARBAGE + "".join(complete[2:]), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "warc.index", "rebuild", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert index.read_index(tmp_path) == complete
+    assert f"{len(complete)} lines" in done.stdout

@@ -10,10 +10,17 @@ Each closed WARC file is merged in on its own. The merge streams the old
 index, replaces any lines the file had before (re-indexing a recovered file is
 idempotent), and swaps the result in atomically under a lock file, so several
 writers may share one directory.
+
+The index is derived data: a line that cannot be read (a disk error, a hand
+edit) is dropped at the next merge with one WARNING naming the file and line,
+and counted (``index/bad_lines``); a closed WARC file with no line in the index
+is indexed when an archive opens (``reconcile``, ``index/files_reindexed``);
+``python -m warc.index rebuild DIR`` rebuilds the whole index from the files.
 """
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import heapq
 import io
@@ -22,7 +29,8 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 with warnings.catch_warnings():
@@ -31,7 +39,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     from cdxj_indexer.main import CDXJIndexer
 
-from warc.files import fsync_directory
+from warc.files import OPEN_SUFFIX, WARC_SUFFIX, fsync_directory
 
 logger = logging.getLogger(__name__)
 
@@ -54,17 +62,22 @@ def cdxj_lines(warc_path: str | Path, filename: str | None = None) -> list[str]:
 
 
 def line_filename(line: str) -> str:
-    """The ``filename`` field of a CDXJ line."""
-    return str(json.loads(line.split(" ", 2)[2])["filename"])
+    """The ``filename`` field of a CDXJ line; ValueError if the line has none."""
+    try:
+        return str(json.loads(line.split(" ", 2)[2])["filename"])
+    except (IndexError, KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"not a CDXJ line: {line[:80]!r}") from e
 
 
-def merge_file(directory: str | Path, warc_path: str | Path, filename: str | None = None) -> int:
+def merge_file(directory: str | Path, warc_path: str | Path, filename: str | None = None,
+               counts: Counter[str] | None = None) -> int:
     """Put the lines of ``warc_path`` into ``directory/index.cdxj``; returns their count."""
     directory = Path(directory)
     name = filename or Path(warc_path).name
     new_lines = cdxj_lines(warc_path, name)
     with _index_lock(directory):
-        _rewrite(directory / INDEX_NAME, _without_file(directory / INDEX_NAME, name), new_lines)
+        index_path = directory / INDEX_NAME
+        _rewrite(index_path, _without_file(index_path, name, counts), new_lines)
     logger.debug("Indexed %s lines of %s", len(new_lines), name)
     return len(new_lines)
 
@@ -78,6 +91,33 @@ def rebuild(directory: str | Path, warc_paths: Iterable[str | Path]) -> int:
     return len(lines)
 
 
+def closed_warc_files(directory: str | Path) -> list[Path]:
+    """The finished WARC files of ``directory`` (not ``.open`` ones), by name."""
+    return sorted(p for p in Path(directory).iterdir() if p.name.endswith(WARC_SUFFIX) and p.is_file())
+
+
+def reconcile(directory: str | Path, counts: Counter[str] | None = None) -> list[Path]:
+    """Index every closed WARC file that has no line in the index; returns them.
+
+    A file is closed only after its lines are in the index, so a closed file
+    without any means the index was lost or damaged since.
+    """
+    directory = Path(directory)
+    with _index_lock(directory):
+        indexed = _indexed_names(directory / INDEX_NAME)
+        missing = [p for p in closed_warc_files(directory) if p.name not in indexed]
+    reindexed = []
+    for path in missing:
+        if not cdxj_lines(path):
+            continue  # nothing replayable in it (metadata records only)
+        logger.warning("%s had no line in %s: indexing it again", path.name, directory / INDEX_NAME)
+        merge_file(directory, path, counts=counts)
+        reindexed.append(path)
+    if counts is not None and reindexed:
+        counts["index/files_reindexed"] += len(reindexed)
+    return reindexed
+
+
 def read_index(directory: str | Path) -> list[str]:
     path = Path(directory) / INDEX_NAME
     if not path.exists():
@@ -86,13 +126,42 @@ def read_index(directory: str | Path) -> list[str]:
         return fh.readlines()
 
 
-def _without_file(index_path: Path, name: str) -> Iterator[str]:
+def _indexed_names(index_path: Path) -> set[str]:
+    names = set()
+    for _, line in _numbered_lines(index_path):
+        try:
+            names.add(line_filename(line))
+        except ValueError:
+            pass  # counted when the index is next rewritten
+    return names
+
+
+def _numbered_lines(index_path: Path) -> Iterator[tuple[int, str]]:
     if not index_path.exists():
         return
-    with open(index_path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip() and line_filename(line) != name:
-                yield line
+    # Bytes that are not UTF-8 are a damaged line like any other.
+    with open(index_path, encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            if line.strip():
+                yield number, line
+
+
+def _without_file(index_path: Path, name: str, counts: Counter[str] | None = None) -> Iterator[str]:
+    """The index's lines other than ``name``'s, unreadable ones left out."""
+    bad: list[int] = []
+    for number, line in _numbered_lines(index_path):
+        try:
+            if line_filename(line) != name:
+                yield line if line.endswith("\n") else line + "\n"
+        except ValueError:
+            bad.append(number)
+    if bad:
+        if counts is not None:
+            counts["index/bad_lines"] += len(bad)
+        logger.warning("Dropped %s unreadable line(s) of %s (line %s%s); "
+                       "`python -m warc.index rebuild %s` rebuilds it from the WARC files",
+                       len(bad), index_path, bad[0], " and later" if len(bad) > 1 else "",
+                       index_path.parent)
 
 
 def _rewrite(index_path: Path, old_lines: Iterator[str], new_lines: list[str]) -> None:
@@ -130,3 +199,22 @@ class _index_lock:
     def __exit__(self, *exc_info: object) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m warc.index", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["rebuild"], help="rebuild: index every closed WARC file anew")
+    parser.add_argument("directory", type=Path, help="the archive directory (WARC_DIR), e.g. output/warc")
+    args = parser.parse_args(argv)
+    files = closed_warc_files(args.directory)
+    count = rebuild(args.directory, files)
+    print(f"Rebuilt {args.directory / INDEX_NAME}: {count} lines from {len(files)} WARC files")
+    orphans = [p.name for p in args.directory.iterdir() if p.name.endswith(WARC_SUFFIX + OPEN_SUFFIX)]
+    if orphans:
+        print(f"Not indexed, still open or left by a crashed run (the next crawl into the "
+              f"directory recovers them): {', '.join(sorted(orphans))}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -14,6 +14,7 @@ import errno
 import logging
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,7 +116,10 @@ class WarcArchive:
         self._digests = DigestIndex(self.directory)
         self._file: OpenFile | None = None
         self._serial = self.namer.last_serial(self.directory)
+        # Repairs made on the way (``index/bad_lines``, ...), for the crawl's stats.
+        self.counts: Counter[str] = Counter()
         self.recovered = self._recover()
+        index.reconcile(self.directory, self.counts)
 
     # -- public API ------------------------------------------------------
 
@@ -337,7 +341,7 @@ class WarcArchive:
             os.fsync(current.sink.fd)
             # Index before the rename: if we die in between, recovery renames
             # and re-indexes; the other way round a file could go unindexed.
-            index.merge_file(self.directory, current.path, current.name)
+            index.merge_file(self.directory, current.path, current.name, self.counts)
             # Rename while still holding the lock, so no recovery races us.
             os.replace(current.path, target)
             fsync_directory(self.directory)
@@ -353,6 +357,6 @@ class WarcArchive:
         for orphan in find_orphans(self.directory, self.namer):
             target = recover_orphan(orphan)
             if target is not None:
-                index.merge_file(self.directory, target)
+                index.merge_file(self.directory, target, counts=self.counts)
                 recovered.append(target)
         return recovered

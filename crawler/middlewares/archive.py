@@ -141,6 +141,9 @@ class WarcArchiveMiddleware:
         except OSError:
             self.crawler.stats.inc_value("warc/errors/close")
             logger.error("Could not close the WARC archive cleanly", exc_info=True)
+        # Repairs of the archive's derived files (warc.index): warc/index/bad_lines, ...
+        for key, count in self.archive.counts.items():
+            self.crawler.stats.set_value(f"warc/{key}", count)
 
     def _stop(self, error: WarcWriteError) -> None:
         self.crawler.stats.inc_value("warc/errors/write")
