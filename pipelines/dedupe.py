@@ -25,7 +25,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.feeds import FEED_WRITE_ERRORS
-from crawler.state import ArchivedArticle, ArticleStore, open_store
+from crawler.state import ArchivedArticle, ArticleStore, StateError, open_store
+from crawler.state.guard import stop_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -43,20 +44,43 @@ class DedupePipeline:
         self.crawler = crawler
         self.store = store
         self.seen: set[bytes] = set()
+        # Set once the store has failed: no item may go out unchecked after it.
+        self.store_error: StateError | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         settings = crawler.settings
-        store = None
-        if settings.getbool("STATE_ENABLED"):
+        if not settings.getbool("STATE_ENABLED"):
+            return cls(crawler, None)
+        try:
             store = open_store(settings["STATE_URI"].replace("%(spider)s", crawler.spidercls.name))
+        except StateError as e:
+            return cls._without_store(crawler, e)
         pipeline = cls(crawler, store)
-        if store is not None:
-            crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
-            crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    @classmethod
+    def _without_store(cls, crawler: Crawler, error: StateError) -> DedupePipeline:
+        """A store that cannot be opened stops the crawl as soon as it starts."""
+        pipeline = cls(crawler, None)
+        pipeline.store_error = error
+        crawler.signals.connect(lambda: stop_crawl(crawler, error), signal=signals.spider_opened,
+                                weak=False)
         return pipeline
 
     async def process_item(self, item: Any) -> Any:
+        try:
+            return self._checked(item)
+        except StateError as e:
+            self.store_error = e
+            stop_crawl(self.crawler, e)
+            raise DropItem(f"The article store failed; not emitted: {ItemAdapter(item).get('url')}") from e
+
+    def _checked(self, item: Any) -> Any:
+        if self.store_error is not None:
+            raise DropItem(f"The article store failed; not emitted: {ItemAdapter(item).get('url')}")
         adapter = ItemAdapter(item)
         digest = content_digest(adapter.get("body"))
         key = hashlib.blake2b(article_key(adapter).encode() + digest, digest_size=16).digest()
@@ -86,10 +110,18 @@ class DedupePipeline:
             # The feeds may not hold this item whole: the next run must fetch it again.
             self.crawler.stats.inc_value("dedupe/not_stored")
             return
-        stored = self.store.record_version(
-            article_key(adapter), adapter.get("url") or "", adapter.get("published"),
-            adapter.get("modified"), content_digest(adapter.get("body")),
-            adapter.get("fetched_at") or "")
+        try:
+            stored = self.store.record_version(
+                article_key(adapter), adapter.get("url") or "", adapter.get("published"),
+                adapter.get("modified"), content_digest(adapter.get("body")),
+                adapter.get("fetched_at") or "")
+        except StateError as e:
+            # In the feed but not in the store: the next run emits it again
+            # unless the store is rebuilt from the feeds, as the message says.
+            self.store_error = e
+            self.crawler.stats.inc_value("dedupe/not_stored")
+            stop_crawl(self.crawler, e)
+            return
         self.crawler.stats.inc_value("dedupe/stored")
         if adapter.get("version") not in (None, stored):
             self.crawler.stats.inc_value("dedupe/version_conflict")

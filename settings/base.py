@@ -119,6 +119,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.webarchive.WebArchiveMiddleware": 980,
 }
 
+SPIDER_MIDDLEWARES = {
+    # Next to the spider, so a store failure inside a callback (a lookup while
+    # reading a sitemap) ends the crawl with state_error before any other
+    # middleware sees the exception.
+    "crawler.state.guard.StateErrorMiddleware": 990,
+}
+
 EXTENSIONS = {
     # Masks secret-looking values in Scrapy's "Overridden settings" log line.
     "crawler.extensions.secrets.SecretMasking": 0,

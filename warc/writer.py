@@ -28,7 +28,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.utils import Digester
 
 from warc import index
-from warc.digests import DigestIndex, Original
+from warc.digests import DB_NAME, DigestIndex, Original
 from warc.files import (OPEN_SUFFIX, FileNamer, final_name, find_orphans, fsync_directory,
                         lock_exclusive, recover_orphan)
 from warc.heads import HttpExchange, request_head, response_head, target_uri
@@ -60,7 +60,11 @@ def _digest_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as e:
-        raise WarcWriteError(errno.EIO, f"could not use the payload digest index {path}: {e}") from e
+        raise WarcWriteError(errno.EIO, (
+            f"could not use the payload digest index {path} ({e}); check it with "
+            f"`python -m crawler.state check {path}`, free disk space if it is full, or rebuild it "
+            f"from the WARC files with `python -m crawler.state rebuild {path} --warc {path.parent}`"
+        )) from e
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,8 @@ class WarcArchive:
         self._info = warcinfo_fields(warcinfo, host=host, operator=operator)
         self._record_ids = bracketed(record_ids) if record_ids else default_record_id
         self._clock = clock or utc_now
-        self._digests = DigestIndex(self.directory)
+        with _digest_errors(self.directory / DB_NAME):
+            self._digests = DigestIndex(self.directory)
         self._file: OpenFile | None = None
         self._serial = self.namer.last_serial(self.directory)
         # Repairs made on the way (``index/bad_lines``, ...), for the crawl's stats.

@@ -73,7 +73,7 @@ def status_line_protocol(protocol: str | None) -> str:
 
 
 class WarcArchiveMiddleware:
-    def __init__(self, crawler: Crawler, archive: WarcArchive) -> None:
+    def __init__(self, crawler: Crawler, archive: WarcArchive | None) -> None:
         self.crawler = crawler
         self.archive = archive
         self.failed = False
@@ -83,14 +83,25 @@ class WarcArchiveMiddleware:
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED") or settings.getbool("REPLAY_OFFLINE"):
             raise NotConfigured
-        archive = WarcArchive(
-            settings["WARC_DIR"], prefix=settings.get("WARC_PREFIX") or crawler.spidercls.name,
-            host=settings.get("WARC_HOST") or socket.gethostname(),
-            max_size=settings.getint("WARC_MAX_SIZE"), warcinfo=cls._warcinfo(settings),
-            operator=settings.get("WARC_OPERATOR"), worker_id=settings.get("WARC_WORKER_ID"))
+        try:
+            archive = WarcArchive(
+                settings["WARC_DIR"], prefix=settings.get("WARC_PREFIX") or crawler.spidercls.name,
+                host=settings.get("WARC_HOST") or socket.gethostname(),
+                max_size=settings.getint("WARC_MAX_SIZE"), warcinfo=cls._warcinfo(settings),
+                operator=settings.get("WARC_OPERATOR"), worker_id=settings.get("WARC_WORKER_ID"))
+        except WarcWriteError as e:
+            return cls._unusable(crawler, e)
         middleware = cls(crawler, archive)
         crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    @classmethod
+    def _unusable(cls, crawler: Crawler, error: WarcWriteError) -> WarcArchiveMiddleware:
+        """An archive that cannot be opened (a damaged digest index): nothing
+        may be fetched, since nothing could be stored; the crawl stops at once."""
+        middleware = cls(crawler, None)
+        crawler.signals.connect(lambda: middleware._stop(error), signal=signals.spider_opened, weak=False)
         return middleware
 
     @staticmethod
@@ -107,6 +118,8 @@ class WarcArchiveMiddleware:
         request.meta.pop(META_KEY, None)
         if NOT_CAPTURES & set(response.flags) or request.meta.get(DONT_ARCHIVE):
             return response
+        if self.archive is None:
+            raise IgnoreRequest(f"no usable archive, capture not stored: {response.url}")
         try:
             written = self._write(request, response)
         except WarcWriteError as e:
@@ -125,7 +138,7 @@ class WarcArchiveMiddleware:
 
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         written: WrittenRecord | None = response.meta.get(META_KEY) if response else None
-        if written is None or self.failed:
+        if written is None or self.failed or self.archive is None:
             return
         payload = json.dumps(feed_item(item), ensure_ascii=False).encode("utf-8")
         try:
@@ -136,6 +149,8 @@ class WarcArchiveMiddleware:
         self.crawler.stats.inc_value("warc/records_written/metadata")
 
     def spider_closed(self, spider: Spider) -> None:
+        if self.archive is None:
+            return
         try:
             self.archive.close()
         except OSError:

@@ -45,6 +45,22 @@ class StateURIError(ValueError):
     """A STATE_URI this project cannot open; the message says which forms it takes."""
 
 
+class StateError(RuntimeError):
+    """The store cannot be read or written (damaged, truncated, disk full).
+
+    A crawl must not go on without it: it would fetch and emit again what is
+    archived, or drop what it cannot look up. The message names the store
+    and what to do; crawler.state.guard stops the crawl with ``state_error``.
+    """
+
+
+def damaged_store_message(path: object, error: BaseException) -> str:
+    return (f"The article store {path} cannot be used ({error}). Check it with "
+            f"`python -m crawler.state check {path}`; free disk space if it is full, or rebuild "
+            f"it from the feeds with `python -m crawler.state rebuild {path} --feeds "
+            f"output/feeds/<spider>` (or --warc output/warc), then run the crawl again")
+
+
 def open_store(uri: str) -> ArticleStore:
     scheme = urlsplit(uri).scheme
     if scheme == "sqlite":

@@ -11,11 +11,13 @@ with the password masked (``masked_url``).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 
-from crawler.state import ArchivedArticle, StateURIError
+from crawler.state import ArchivedArticle, StateError, StateURIError
 
 DEFAULT_PREFIX = "sputnik:state"
 PREFIX_PARAMETER = "prefix"
@@ -70,6 +72,16 @@ def _text(value: bytes | None) -> str | None:
     return value.decode("utf-8") if value else None
 
 
+@contextmanager
+def _store_errors(prefix: str) -> Iterator[None]:
+    """A Redis failure mid-crawl stops the crawl like a damaged SQLite store."""
+    try:
+        yield
+    except redis.RedisError as e:
+        raise StateError(f"The Redis article store (keys {prefix}:*) cannot be used ({e}); "
+                         "check that Redis is up and not out of memory, then run the crawl again") from e
+
+
 class RedisArticleStore:
     def __init__(self, client: redis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self.client = client
@@ -91,7 +103,8 @@ class RedisArticleStore:
         return f"{self.prefix}:{article_id}"
 
     def get(self, article_id: str) -> ArchivedArticle | None:
-        values = self.client.hmget(self.key(article_id), FIELDS)
+        with _store_errors(self.prefix):
+            values = self.client.hmget(self.key(article_id), FIELDS)
         if values[-1] is None:
             return None
         url, published, modified, digest, first_seen, last_seen, versions = values
@@ -103,11 +116,13 @@ class RedisArticleStore:
                        modified: str | None, digest: bytes, seen_at: str) -> int:
         """Stores a newly archived version; returns its 1-based version number
         (the stored one when this digest is already the latest)."""
-        return int(self._record(keys=[self.key(article_id)],
-                                args=[url, published or "", modified or "", digest, seen_at]))
+        with _store_errors(self.prefix):
+            return int(self._record(keys=[self.key(article_id)],
+                                    args=[url, published or "", modified or "", digest, seen_at]))
 
     def touch(self, article_id: str, seen_at: str) -> None:
-        self._touch(keys=[self.key(article_id)], args=[seen_at])
+        with _store_errors(self.prefix):
+            self._touch(keys=[self.key(article_id)], args=[seen_at])
 
     def count(self) -> int:
         return sum(1 for _ in self.client.scan_iter(match=f"{self.prefix}:*", count=1000))

@@ -7,10 +7,12 @@ is one primary-key query, so a million articles cost disk, not RAM.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from crawler.state import ArchivedArticle, StateURIError
+from crawler.state import ArchivedArticle, StateError, StateURIError, damaged_store_message
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -47,26 +49,50 @@ def path_from_uri(uri: str) -> Path:
     return Path(path[1:])
 
 
+@contextmanager
+def store_errors(path: Path) -> Iterator[None]:
+    """Any SQLite failure (damaged file, full disk) as one StateError naming the store.
+
+    Tables other modules add to the store (capture digests, version texts)
+    should be used inside it too, so their failures stop a crawl the same way.
+    """
+    try:
+        yield
+    except sqlite3.Error as e:
+        raise StateError(damaged_store_message(path, e)) from e
+
+
 class SqliteArticleStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        # Committed transactions survive a process kill in WAL mode even so; full
-        # fsync on every item would only guard against power loss, at a high cost.
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute(SCHEMA)
+        with store_errors(path):
+            self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            # Committed transactions survive a process kill in WAL mode even so; full
+            # fsync on every item would only guard against power loss, at a high cost.
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute(SCHEMA)
+            self._quick_check()
+
+    def _quick_check(self) -> None:
+        # A damaged page would otherwise show only when a lookup reaches it,
+        # mid-crawl; quick_check reads every page once (about a second per
+        # million articles) and finds it before anything is fetched.
+        result = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if result != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {' '.join(result.split())}")
 
     @classmethod
     def from_uri(cls, uri: str) -> SqliteArticleStore:
         return cls(path_from_uri(uri))
 
     def get(self, article_id: str) -> ArchivedArticle | None:
-        row = self.db.execute(
-            "SELECT article_id, url, published, modified, digest, first_seen, last_seen, versions"
-            " FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+        with store_errors(self.path):
+            row = self.db.execute(
+                "SELECT article_id, url, published, modified, digest, first_seen, last_seen, versions"
+                " FROM articles WHERE article_id = ?", (article_id,)).fetchone()
         return ArchivedArticle(*row) if row else None
 
     def record_version(self, article_id: str, url: str, published: str | None,
@@ -74,20 +100,23 @@ class SqliteArticleStore:
         """Stores a newly archived version; returns its 1-based version number
         (the stored one when this digest is already the latest: a concurrent run
         archived the same text first, and it is not counted twice)."""
-        row = self.db.execute(UPSERT, {
-            "article_id": article_id, "url": url, "published": published,
-            "modified": modified, "digest": digest, "seen_at": seen_at}).fetchone()
-        if row is None:
-            row = self.db.execute("SELECT versions FROM articles WHERE article_id = ?",
-                                  (article_id,)).fetchone()
+        with store_errors(self.path):
+            row = self.db.execute(UPSERT, {
+                "article_id": article_id, "url": url, "published": published,
+                "modified": modified, "digest": digest, "seen_at": seen_at}).fetchone()
+            if row is None:
+                row = self.db.execute("SELECT versions FROM articles WHERE article_id = ?",
+                                      (article_id,)).fetchone()
         return int(row[0])
 
     def touch(self, article_id: str, seen_at: str) -> None:
-        self.db.execute("UPDATE articles SET last_seen = ? WHERE article_id = ? AND last_seen < ?",
-                        (seen_at, article_id, seen_at))
+        with store_errors(self.path):
+            self.db.execute("UPDATE articles SET last_seen = ? WHERE article_id = ? AND last_seen < ?",
+                            (seen_at, article_id, seen_at))
 
     def count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+        with store_errors(self.path):
+            return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def close(self) -> None:
         self.db.close()
