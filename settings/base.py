@@ -142,6 +142,15 @@ ITEM_PIPELINES = {
 # decides (see crawler/dupefilter.py for why, with JOBDIR and kills).
 DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
 
+# JOBDIR queues are checked when they open (crawler/queues.py): queuelib
+# rewrites a queue file's entry count only on a clean close, so a resume that
+# was killed left a count the file disagrees with, and every later resume
+# failed with "OSError: [Errno 22]" for ever. Start requests (robots.txt, the
+# sitemap index, RSS) use the same checked queue: their order does not matter,
+# and Scrapy's FIFO disk queue has the same unsaved-count flaw.
+SCHEDULER_DISK_QUEUE = "crawler.queues.CheckedLifoDiskQueue"
+SCHEDULER_START_DISK_QUEUE = "crawler.queues.CheckedLifoDiskQueue"
+
 # --- Scrapy: feeds -------------------------------------------------------------
 
 FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter"}
