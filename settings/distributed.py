@@ -13,6 +13,10 @@ settings.base applies; the differences, in alphabetical order:
 - ``DISTRIBUTED_KEY_PREFIX`` (``sputnik:%(crawl_id)s:%(spider)s``): the run's Redis keys.
 - ``DISTRIBUTED_KEYS_TTL`` (7 days): how long a cleanly finished run's queue,
   filter and worker list stay in Redis.
+- ``DISTRIBUTED_LEASE`` (30 s): a worker's requests taken from the queue are
+  leased to it; once it has not renewed its lease for this long (killed, or
+  its host gone), any other worker puts them back in the queue. Must exceed
+  the longest callback, like the idle grace.
 - ``FEEDS``: as in base, with the worker id in the file names.
 - ``REDIS_URL`` (env ``SPUTNIK_REDIS_URL``, then ``REDIS_URL``; default
   ``redis://127.0.0.1:6379/0``): read by scrapy-redis. It may hold a
@@ -41,6 +45,7 @@ DISTRIBUTED_HEARTBEAT = 1.0
 DISTRIBUTED_IDLE_GRACE = 30.0
 DISTRIBUTED_KEY_PREFIX = "sputnik:%(crawl_id)s:%(spider)s"
 DISTRIBUTED_KEYS_TTL = 7 * 24 * 3600
+DISTRIBUTED_LEASE = 30.0
 
 EXTENSIONS = {**EXTENSIONS, "crawler.distributed.idle.SharedIdleClose": 500}
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from warcio.archiveiterator import ArchiveIterator
 from scrapy.utils.test import get_crawler
 from scrapy_redis.queue import PriorityQueue
 
@@ -19,7 +20,10 @@ from crawler.state import open_store
 from crawler.state.redis import masked_url, split_prefix
 from tests.crawl import ROOT, read_json, read_jsonl
 from tests.redis_server import PASSWORD, redis_server
+from tests.site.faults import Slow
 from tests.site.server import SputnikSite
+from warc import index
+from warc.digests import DigestIndex
 from warc.writer import WrittenRecord
 
 SINCE = "2017-01-01"
@@ -124,10 +128,11 @@ def test_project_requests_round_trip_through_the_redis_queue(client):
 # --- two workers, one crawl -----------------------------------------------------------
 
 
-def _worker(workdir: Path, site: SputnikSite, url: str, crawl_id: str, worker: str) -> subprocess.Popen:
+def _worker(workdir: Path, site: SputnikSite, url: str, crawl_id: str, worker: str,
+            extra: dict[str, str] | None = None) -> subprocess.Popen:
     command = [sys.executable, "-m", "scrapy", "crawl", "sputnik_fr", "-a", f"site={site.url}",
                "-a", f"since={SINCE}", "-s", f"STATS_FILE={workdir / f'stats-{worker}.json'}"]
-    for key, value in FAST.items():
+    for key, value in {**FAST, **(extra or {})}.items():
         command += ["-s", f"{key}={value}"]
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "settings.distributed", "PYTHONPATH": str(ROOT),
            "SPUTNIK_REDIS_URL": url, "SPUTNIK_CRAWL_ID": crawl_id, "SPUTNIK_WORKER_ID": worker}
@@ -200,3 +205,56 @@ def test_a_shared_crawl_needs_a_crawl_id(redis_url, tmp_path):
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "SPUTNIK_CRAWL_ID" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- a worker killed mid-crawl --------------------------------------------------------
+
+
+def _wait_for_items(workdir: Path, worker: str, count: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while len(_items(workdir, worker)) < count:
+        assert process.poll() is None and time.monotonic() < deadline, "the worker ended first"
+        time.sleep(0.05)
+
+
+def _finish(process: subprocess.Popen) -> tuple[int, str]:
+    try:
+        _, log = process.communicate(timeout=DEADLINE)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    return process.returncode, log
+
+
+def test_a_killed_worker_loses_nothing_and_its_warc_is_recovered(redis_url, client, tmp_path):
+    site = SputnikSite(fresh=24)
+    for article in site.fresh_articles():
+        site.add_fault(article.path, Slow(seconds=0.6))  # so the kill finds requests in flight
+    lease = {"DISTRIBUTED_LEASE": "2"}
+    with site:
+        killed = _worker(tmp_path, site, redis_url, "run-k", "w1", lease)
+        other = _worker(tmp_path, site, redis_url, "run-k", "w2", lease)
+        _wait_for_items(tmp_path, "w1", 3, killed)
+        killed.kill()
+        killed.wait(10)
+        code, log = _finish(other)
+        assert code == 0, log[-3000:]
+        # Restarted under another id, as the default host-pid id would be.
+        code, log = _finish(_worker(tmp_path, site, redis_url, "run-k", "w3", lease))
+        assert code == 0, log[-3000:]
+        wanted = sorted(a.article_id for a in site.articles())
+
+    archived = [item["article_id"] for worker in ("w1", "w2", "w3") for item in _items(tmp_path, worker)]
+    assert sorted(archived) == wanted, "every article exactly once across the workers and runs"
+    stats = [read_json(tmp_path / f"stats-{w}.json") for w in ("w2", "w3")]
+    assert sum(s.get("distributed/inflight/requeued", 0) for s in stats) >= 1
+    warc_dir = tmp_path / "output" / "warc"
+    assert not list(warc_dir.glob("*.open")), "the killed worker's WARC file is recovered"
+    indexed = {index.line_filename(line) for line in index.read_index(warc_dir)}
+    assert any(name.endswith("-w1.warc.gz") for name in indexed)
+    in_files = {record.rec_headers["WARC-Record-ID"]: path.name for path in sorted(warc_dir.glob("*.warc.gz"))
+                for record in ArchiveIterator(open(path, "rb"))}
+    with DigestIndex(warc_dir) as digests:
+        targets = [row[0] for row in digests._db.execute("SELECT record_id FROM payload_digests")]
+    assert targets and all(in_files.get(target) in indexed for target in targets)

@@ -374,3 +374,39 @@ def test_header_bytes_and_dates_are_stored_as_given(tmp_path):
     assert written.warc_date == "2024-03-01T12:00:00.250000Z"
     _, _, block = of_type(tmp_path, "response")[0]
     assert b"\r\nX-Title: caf\xe9\r\n" in block
+
+
+def test_an_orphan_of_another_writer_is_recovered_and_indexed(tmp_path):
+    """A worker killed in a shared directory: whoever opens the archive next,
+    under any worker id, recovers its file, so the digests pointing into it
+    stay valid."""
+    child = subprocess.Popen([sys.executable, "-c", WRITER_SCRIPT.replace(
+        "archive(sys.argv[1])", "archive(sys.argv[1], worker_id='killed')"), str(tmp_path), "3"],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    assert child.stdout.readline().strip() == "written"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    (orphan,) = tmp_path.glob("*-killed.warc.gz.open")
+    with archive(tmp_path, worker_id="restarted") as arc:
+        assert [p.name for p in arc.recovered] == [orphan.name.removesuffix(".open")]
+        arc.write_exchange(exchange("https://sputniknews.com/k0", seconds=50))  # a revisit of k0
+    assert not list(tmp_path.glob("*.open"))
+    indexed = {index.line_filename(line) for line in index.read_index(tmp_path)}
+    assert orphan.name.removesuffix(".open") in indexed
+    stored_ids = {r.rec_headers["WARC-Record-ID"] for path in warc_files(tmp_path)
+                  for _, r, _ in records(path)}
+    with DigestIndex(tmp_path) as digests:
+        rows = digests._db.execute("SELECT record_id FROM payload_digests").fetchall()
+    assert rows and {row[0] for row in rows} <= stored_ids
+    assert len(of_type(tmp_path, "revisit")) == 1
+
+
+def test_the_live_file_of_another_worker_is_left_alone(tmp_path):
+    live = archive(tmp_path, worker_id="w1")
+    live.write_exchange(exchange("https://sputniknews.com/live"))
+    (open_file,) = tmp_path.glob("*.open")
+    with archive(tmp_path, worker_id="w2") as other:
+        assert other.recovered == []
+    assert open_file.exists()
+    live.close()
+    assert not open_file.exists()

@@ -2,7 +2,8 @@
 
 A file is written as ``<name>.warc.gz.open`` and renamed when closed, so any
 ``*.warc.gz`` is complete. A crashed writer leaves its ``.open`` file behind;
-``recover_orphan`` keeps every complete record of it: a record is one gzip
+the next archive opened in the directory, by any writer, finds it unlocked
+and ``recover_orphan`` keeps every complete record of it: a record is one gzip
 member and is flushed as a whole, so everything up to the last complete
 member is a valid WARC file and only a torn tail is cut away.
 """
@@ -125,13 +126,17 @@ def final_name(open_path: Path) -> Path:
     return open_path.with_name(open_path.name.removesuffix(OPEN_SUFFIX))
 
 
-def find_orphans(directory: Path, namer: FileNamer) -> list[Path]:
-    """This writer's ``.open`` files, oldest serial first.
+def find_orphans(directory: Path) -> list[Path]:
+    """Every ``.open`` file in ``directory``, whoever wrote it, by name.
 
-    Orphans of other writers sharing the directory are theirs to recover:
-    they may belong to a live worker.
+    A live writer holds the lock on its file (``lock_exclusive``), so
+    ``recover_orphan`` leaves it alone; a file nobody holds is an orphan,
+    whether its writer was this process's predecessor or a killed worker of
+    a distributed crawl sharing the directory (whose id may never come
+    back). The lock is flock(2): a directory shared by several hosts needs a
+    file system where it holds across them (local disk, NFSv4).
     """
-    names = [n for n in _names(directory) if n.endswith(WARC_SUFFIX + OPEN_SUFFIX) and namer.owns(n)]
+    names = [n for n in _names(directory) if n.endswith(WARC_SUFFIX + OPEN_SUFFIX)]
     return [directory / n for n in sorted(names)]
 
 

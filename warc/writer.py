@@ -301,12 +301,7 @@ class WarcArchive:
         return self._file
 
     def _open_file(self) -> OpenFile:
-        path = self._next_path()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except OSError as e:
-            raise WarcWriteError(e.errno, f"could not create WARC file {path}: {e}") from e
-        lock_exclusive(fd)
+        path, fd = self._create_locked()
         sink = Sink(fd)
         current = OpenFile(path, sink, RecordBuilder(sink, self._record_ids, self._clock))
         try:
@@ -318,6 +313,24 @@ class WarcArchive:
             raise WarcWriteError(e.errno, f"could not start WARC file {path}: {e}") from e
         logger.info("Opened WARC file %s", path)
         return current
+
+    def _create_locked(self) -> tuple[Path, int]:
+        """A new ``.open`` file, locked by us.
+
+        Another writer recovering orphans may open a file between its
+        creation and our lock, find it empty and remove it: then we hold a
+        lock on a file that has no name any more, and take the next name.
+        """
+        while True:
+            path = self._next_path()
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except OSError as e:
+                raise WarcWriteError(e.errno, f"could not create WARC file {path}: {e}") from e
+            if lock_exclusive(fd) and _names_this_file(path, fd):
+                return path, fd
+            os.close(fd)
+            logger.info("WARC file %s was taken for an orphan by another writer; using the next name", path)
 
     def _next_path(self) -> Path:
         now = self._clock()
@@ -359,9 +372,16 @@ class WarcArchive:
 
     def _recover(self) -> list[Path]:
         recovered = []
-        for orphan in find_orphans(self.directory, self.namer):
+        for orphan in find_orphans(self.directory):
             target = recover_orphan(orphan)
             if target is not None:
                 index.merge_file(self.directory, target, counts=self.counts)
                 recovered.append(target)
         return recovered
+
+
+def _names_this_file(path: Path, fd: int) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False

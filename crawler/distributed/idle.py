@@ -103,10 +103,13 @@ class SharedIdleClose:
                     self.keys.prefix, self.grace_ms / 1000)
 
     def shared_activity(self) -> tuple[int, int]:
-        """(requests in the shared queue, workers busy within the grace period)."""
+        """(requests in the shared queue, workers busy within the grace period or
+        holding leased requests: a dead worker's are requeued once its lease ends)."""
         workers = [w.decode() for w in self.server.smembers(self.keys.workers)]
         busy = self.server.exists(*(self.keys.busy(w) for w in workers)) if workers else 0
-        return self._queued(), int(busy)
+        leases = getattr(self.crawler.engine.scheduler, "leases", None) if self.crawler.engine else None
+        held = leases.others_in_flight() if leases is not None else 0
+        return self._queued(), int(busy) + held
 
     def _queued(self) -> int:
         scheduler = self.crawler.engine.scheduler if self.crawler.engine else None

@@ -72,6 +72,14 @@ class RunKeys:
         """Present (with a TTL) while that worker was busy within the idle grace."""
         return f"{self.prefix}:busy:{worker_id}"
 
+    def alive(self, worker_id: str) -> str:
+        """Present (with a TTL of DISTRIBUTED_LEASE) while that worker process runs."""
+        return f"{self.prefix}:alive:{worker_id}"
+
+    def inflight(self, worker_id: str) -> str:
+        """Hash of the requests that worker took from the queue and has not finished."""
+        return f"{self.prefix}:inflight:{worker_id}"
+
     def shared(self) -> tuple[str, ...]:
         """The keys that outlive any one worker."""
         return (self.requests, self.dupefilter, self.workers)

@@ -13,20 +13,27 @@ Every worker's ``start()`` yields the same robots.txt, sitemap index and RSS
 requests; the shared filter lets one of each through, whoever was first.
 Replay (``REPLAY_OFFLINE``) keeps Scrapy's local scheduler: its requests carry
 the archived record and are split across machines by ``-a shard=K/N`` instead.
+
+What a worker pops stays on a lease until the engine is done with it, and a
+dead worker's leased requests go back to the queue (crawler.distributed.inflight).
 """
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+import redis
 from scrapy import Request, Spider
 from scrapy.core.scheduler import Scheduler as LocalScheduler
 from scrapy.crawler import Crawler
+from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_redis import defaults
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.distributed.idle import default_worker_id
+from crawler.distributed.inflight import InFlightLeases
 from crawler.distributed.keys import RunKeys, connect
 
 logger = logging.getLogger(__name__)
@@ -72,6 +79,8 @@ class SharedScheduler(Scheduler):
             serializer=settings.get("SCHEDULER_SERIALIZER"),
         )
         scheduler.stats = crawler.stats
+        scheduler.crawler = crawler
+        scheduler.run_keys = keys
         logger.info("Sharing the crawl through Redis under %s", keys.prefix)
         return scheduler
 
@@ -83,8 +92,40 @@ class SharedScheduler(Scheduler):
                                                  key=self.queue_key, serializer=self.serializer)
         if self.flush_on_start:
             self.flush()
+        settings = self.crawler.settings
+        self.leases = InFlightLeases(
+            self.server, self.run_keys, settings.get("WARC_WORKER_ID") or default_worker_id(),
+            settings.getfloat("DISTRIBUTED_LEASE"), self.queue, self.stats)
+        self.leases.start()
+        self.lease_loop = create_looping_call(self.tend_leases)
+        self.lease_loop.start(settings.getfloat("DISTRIBUTED_HEARTBEAT"), now=False)
         if queued := len(self.queue):
             logger.info("Joining the run with %s requests already queued", queued)
+
+    def tend_leases(self) -> None:
+        """Renew ours, drop the finished ones, take over those of dead workers."""
+        try:
+            self.leases.renew()
+            self.leases.release_done(self._in_progress())
+            self.leases.recover_dead()
+        except redis.RedisError:
+            self.stats.inc_value("distributed/errors/lease")
+            logger.warning("Could not tend the in-flight leases in Redis", exc_info=True)
+
+    def _in_progress(self) -> set[Request]:
+        # The engine's own record of requests between the scheduler and the
+        # end of their callback; Scrapy has no public accessor for it.
+        slot = getattr(self.crawler.engine, "_slot", None)
+        return slot.inprogress if slot is not None else set()
+
+    def close(self, reason: str) -> None:
+        if self.lease_loop.running:
+            self.lease_loop.stop()
+        try:
+            self.leases.close(self._in_progress())
+        except redis.RedisError:
+            logger.warning("Could not release the in-flight leases in Redis", exc_info=True)
+        super().close(reason)
 
     # scrapy-redis's own two methods, counting without the ``spider`` argument
     # that Scrapy 2.19 deprecates (one warning per crawl otherwise).
@@ -100,4 +141,5 @@ class SharedScheduler(Scheduler):
         request = self.queue.pop(self.idle_before_close)
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
+            self.leases.lease(request, self.df.request_fingerprint(request))
         return request
