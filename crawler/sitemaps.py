@@ -16,19 +16,34 @@ twice, so only a bound stops it. A sitemap's depth is the number of listings
 ``SITEMAP_MAX_COUNT`` bounds how many sitemaps one crawl follows. What is
 not followed is counted (``discovery/sitemap/too_deep``,
 ``discovery/sitemap/too_many``) with one WARNING per kind and crawl.
+
+Streaming the entries is not enough by itself: Scrapy takes everything a
+callback yields into the scheduler at once, about 2.6 KB per queued request.
+So a url set hands out SITEMAP_BATCH_SIZE article requests, then a
+continuation request (a ``data:`` URL, never archived, on the articles'
+download slot, with a priority below theirs) that is downloaded only once
+those articles have left the queue, and whose callback hands out the next
+batch. The queue holds one batch, the spider the sitemap's body and its
+parser. A continuation that reaches a process without that parser (another
+worker of a distributed crawl, a JOBDIR resume) fetches the sitemap again
+and reads on after the entries already handed out
+(``discovery/sitemap/refetched``).
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import struct
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from scrapy import Request
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 if TYPE_CHECKING:
@@ -37,6 +52,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEPTH_KEY = "sitemap_depth"
+# Meta of a continuation: {"url": the sitemap, "read": entries read so far};
+# of a sitemap fetched again: SKIP_KEY, the entries to pass over.
+CONTINUE_KEY = "sitemap_continue"
+SKIP_KEY = "sitemap_skip"
+CONTINUATION_URL = "data:,"
+# Below articles (0) and their retries (-1): the batch leaves the queue first.
+CONTINUATION_PRIORITY = -10
 # What a damaged or unreadable body raises while it is being read.
 XML_ERRORS = (etree.LxmlError,)
 GZIP_ERRORS = (OSError, EOFError, struct.error, zlib.error)
@@ -84,27 +106,64 @@ def sitemap_depth(response: Response) -> int:
     return int(request.meta.get(DEPTH_KEY, 0)) if request is not None else 0
 
 
+class CountedEntries:
+    """A sitemap's entries, counting how many were read (``type`` as Scrapy's Sitemap)."""
+
+    def __init__(self, sitemap: Sitemap, skip: int = 0) -> None:
+        self.type = sitemap.type
+        self.read = skip
+        self._entries = itertools.islice(iter(sitemap), skip, None)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for entry in self._entries:
+            self.read += 1
+            yield entry
+
+
+@dataclass
+class PendingUrlset:
+    """A url set handed out in part: its response (for errors) and where it stands."""
+
+    response: Response
+    entries: CountedEntries
+    requests: Iterator[Request]
+
+
 class SitemapReader:
     """The spider's sitemap callback: robots.txt, sitemap indexes and url sets."""
 
-    def __init__(self, spider: PlatformSpider, bounds: SitemapBounds) -> None:
+    def __init__(self, spider: PlatformSpider, bounds: SitemapBounds, batch_size: int) -> None:
         self.spider = spider
         self.bounds = bounds
+        self.batch_size = batch_size
         self.stats = spider.crawler.stats
+        self.pending: dict[str, PendingUrlset] = {}
 
     def requests(self, response: Response) -> Iterator[Request]:
+        if CONTINUE_KEY in response.meta:
+            yield from self._resume(response.meta[CONTINUE_KEY], sitemap_depth(response))
+            return
         if response.url.endswith("/robots.txt"):
             listed = sitemap_urls_from_robots(response.body, base_url=response.url)
             yield from self._follow(response, listed)
             return
+        yield from self._guarded(response, self._read(response))
+
+    def _read(self, response: Response) -> Iterator[Request]:
+        sitemap = self._open(response)
+        if sitemap.type == "sitemapindex":
+            yield from self._follow(response, self.spider.sitemap_locations(sitemap))
+        elif sitemap.type == "urlset":
+            entries = CountedEntries(sitemap, skip=int(response.meta.get(SKIP_KEY, 0)))
+            pending = PendingUrlset(response, entries, iter(self.spider.article_requests(entries)))
+            yield from self._batch(pending)
+        else:
+            raise UnusableListing("not_sitemap")
+
+    def _guarded(self, response: Response, requests: Iterator[Request]) -> Iterator[Request]:
+        """``requests`` up to the first damage, which is then counted."""
         try:
-            sitemap = self._open(response)
-            if sitemap.type == "sitemapindex":
-                yield from self._follow(response, self.spider.sitemap_locations(sitemap))
-            elif sitemap.type == "urlset":
-                yield from self.spider.article_requests(sitemap)
-            else:
-                raise UnusableListing("not_sitemap")
+            yield from requests
         except UnusableListing as e:
             self.spider._unusable_listing(response, e.reason)
         except XML_ERRORS:
@@ -112,6 +171,44 @@ class SitemapReader:
             self.spider._unusable_listing(response, "not_xml")
         except GZIP_ERRORS:
             self.spider._unusable_listing(response, "bad_gzip")
+
+    def _batch(self, pending: PendingUrlset) -> Iterator[Request]:
+        """The next batch of a url set, then a continuation if it has more."""
+        last = None
+        for last in itertools.islice(pending.requests, self.batch_size or None):
+            yield last
+        if last is None or not self.batch_size:
+            return
+        following = next(pending.requests, None)
+        if following is None:
+            return
+        pending.requests = itertools.chain([following], pending.requests)
+        yield self._continuation(pending, last)
+
+    def _continuation(self, pending: PendingUrlset, last: Request) -> Request:
+        url = pending.response.url
+        key = f"{url}#{pending.entries.read}"
+        self.pending[key] = pending
+        self.stats.inc_value("discovery/sitemap/batches")
+        # Read-so-far counts the entry already taken for the next batch.
+        state = {"url": url, "read": pending.entries.read - 1, "key": key}
+        return Request(CONTINUATION_URL, callback=self.spider._parse_sitemap,
+                       errback=self.spider.listing_failed, dont_filter=True,
+                       priority=CONTINUATION_PRIORITY,
+                       meta={CONTINUE_KEY: state, DEPTH_KEY: sitemap_depth(pending.response),
+                             "download_slot": urlparse_cached(last).hostname or "",
+                             "dont_archive": True, "allow_offsite": True,
+                             "dont_obey_robotstxt": True})
+
+    def _resume(self, state: dict[str, Any], depth: int) -> Iterator[Request]:
+        pending = self.pending.pop(state.get("key", ""), None)
+        if pending is not None:
+            yield from self._guarded(pending.response, self._batch(pending))
+            return
+        # Another worker's or an earlier run's: read it again from where it stood.
+        self.stats.inc_value("discovery/sitemap/refetched")
+        request = self.spider._sitemap_request(state["url"], depth)
+        yield request.replace(dont_filter=True, meta={**request.meta, SKIP_KEY: state["read"]})
 
     def _open(self, response: Response) -> Sitemap:
         body = self.spider._get_sitemap_body(response)

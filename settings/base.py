@@ -43,6 +43,12 @@ REPLAY_OFFLINE = False
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 
+# How many article requests of one sitemap wait in the scheduler at a time
+# (crawler.sitemaps): the next batch is read once they have left it, so a
+# 500,000-URL sitemap costs the memory of one batch, not of its whole list.
+# 0 queues a sitemap's whole list at once.
+SITEMAP_BATCH_SIZE = 1000
+
 # How many levels of listings (robots.txt, sitemap indexes) may lie above a
 # sitemap that is followed: the edition's own chain is robots.txt -> index ->
 # monthly sitemap (2); one more level is tolerated. Indexes that list ever new

@@ -121,7 +121,9 @@ class PlatformSpider(SitemapSpider):
 
     @cached_property
     def sitemap_reader(self) -> SitemapReader:
-        return SitemapReader(self, SitemapBounds.from_settings(self.crawler.settings))
+        settings = self.crawler.settings
+        return SitemapReader(self, SitemapBounds.from_settings(settings),
+                             settings.getint("SITEMAP_BATCH_SIZE"))
 
     def sitemap_locations(self, index: Iterable[dict[str, Any]]) -> Iterator[str]:
         """The sitemaps an index lists that this spider follows."""
