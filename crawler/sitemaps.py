@@ -38,6 +38,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from lxml import etree
 from scrapy import Request
@@ -192,7 +193,9 @@ class SitemapReader:
         self.stats.inc_value("discovery/sitemap/batches")
         # Read-so-far counts the entry already taken for the next batch.
         state = {"url": url, "read": pending.entries.read - 1, "key": key}
-        return Request(CONTINUATION_URL, callback=self.spider._parse_sitemap,
+        # Each continuation its own URL, so its own fingerprint (leases in
+        # distributed mode are keyed by it).
+        return Request(CONTINUATION_URL + quote(key, safe=""), callback=self.spider._parse_sitemap,
                        errback=self.spider.listing_failed, dont_filter=True,
                        priority=CONTINUATION_PRIORITY,
                        meta={CONTINUE_KEY: state, DEPTH_KEY: sitemap_depth(pending.response),

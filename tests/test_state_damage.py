@@ -183,3 +183,21 @@ def test_a_store_failure_while_reading_a_sitemap_stops_the_crawl_once(caplog: py
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1 and "output/state/sputnik_fr.sqlite3" in errors[0]
     assert "python -m crawler.state check" in errors[0]
+
+
+def test_the_digest_index_is_rebuilt_from_the_warc_files(crawled, tmp_path: Path) -> None:
+    def rows() -> set[tuple[str, ...]]:
+        db = sqlite3.connect(tmp_path / DIGESTS)
+        try:
+            return set(db.execute("SELECT digest, target_uri, warc_date, record_id FROM payload_digests"))
+        finally:
+            db.close()
+
+    before = rows()
+    with open(tmp_path / DIGESTS, "r+b") as fh:
+        fh.truncate(60)
+    assert state_command("check", str(DIGESTS), cwd=tmp_path).returncode == 1
+    done = state_command("rebuild", str(DIGESTS), "--warc", "output/warc", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(before)} payload digests" in done.stdout
+    assert before and rows() == before

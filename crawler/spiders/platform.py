@@ -26,8 +26,8 @@ from crawler.extract import NotAnArticle, extract_article
 from crawler.items import ArticleItem
 from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
 from crawler.replay import ReplayPlan
-from crawler.sources import archive_source
 from crawler.sitemaps import DEPTH_KEY, SitemapBounds, SitemapReader, UnusableListing, locations
+from crawler.sources import archive_source
 from crawler.state import ArticleStore
 from crawler.urls import article_id_from_url
 from pipelines.dedupe import DedupePipeline
