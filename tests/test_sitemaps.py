@@ -207,11 +207,13 @@ def test_a_crawl_in_small_batches_gets_every_article_and_archives_no_continuatio
     from tests.test_warc_archiving import all_records
     with SputnikSite(fresh=6) as site:
         result = run_crawl(tmp_path, args={"site": site.url, "since": "2017-01-01"},
+                           # Without the store, whether the RSS feed's articles are archived
+                           # before the sitemaps are read cannot change what the sitemaps yield.
                            settings={"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0",
-                                     "SITEMAP_BATCH_SIZE": "2"})
+                                     "SITEMAP_BATCH_SIZE": "2", "STATE_ENABLED": "False"})
         articles = sorted(a.article_id for a in site.articles())
     assert result.stats["finish_reason"] == "finished", result.log[-2000:]
     assert sorted(i["article_id"] for i in result.items) == articles
-    assert result.stats["discovery/sitemap/batches"] >= 2
+    assert result.stats.get("discovery/sitemap/batches", 0) >= 2, {k: v for k, v in result.stats.items() if "discovery" in k or "dupefilter" in k}
     uris = {r.uri for r in all_records(tmp_path / "output" / "warc") if r.uri}
     assert uris and not [u for u in uris if u.startswith("data:")]
