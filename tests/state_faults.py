@@ -26,3 +26,11 @@ class FullStore:
         store = self.crawler.get_item_pipeline(DedupePipeline).store
         pages = store.db.execute("PRAGMA page_count").fetchone()[0]
         store.db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+class StoreGoneMidCrawl(FullStore):
+    """The store's connection is closed once the crawl runs: every lookup then
+    fails inside the sitemap callbacks, as on a page damaged after opening."""
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.crawler.get_item_pipeline(DedupePipeline).store.db.close()

@@ -150,6 +150,14 @@ def test_rebuild_gives_back_what_the_store_held(crawled, tmp_path: Path, source:
 # --- a store failing mid-crawl, inside a sitemap callback ------------------------------
 
 
+def test_a_store_failing_mid_crawl_stops_it_without_a_spider_error(crawled, tmp_path: Path) -> None:
+    site, _ = crawled
+    extensions = json.dumps({**EXTENSIONS, "tests.state_faults.StoreGoneMidCrawl": 1000})
+    second = crawl(tmp_path, site, EXTENSIONS=extensions)
+    assert_stopped_clearly(second, "state_error", STORE)
+    assert second.items == []
+
+
 class FailingStore:
     def get(self, article_id: str) -> None:
         raise sqlite3.DatabaseError("database disk image is malformed")
