@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import signal
@@ -155,6 +156,18 @@ def test_a_closed_file_missing_from_the_index_is_indexed_at_start(tmp_path, capl
     assert index.read_index(tmp_path) == complete
     assert arc.counts["index/files_reindexed"] >= 1
     assert f"{dropped} had no line in {tmp_path / index.INDEX_NAME}" in caplog.text
+
+
+def test_a_closed_file_that_is_not_a_warc_does_not_stop_an_archive_opening(tmp_path, caplog):
+    write_captures(tmp_path, ["a"])
+    # A record without a target URI: cdxj-indexer raises on it.
+    (tmp_path / "sputnik-junk.warc.gz").write_bytes(gzip.compress(
+        b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\nabc"))
+    before = index.read_index(tmp_path)
+    with caplog.at_level(logging.WARNING), archive(tmp_path):
+        pass
+    assert index.read_index(tmp_path) == before
+    assert "sputnik-junk.warc.gz cannot be indexed" in caplog.text
 
 
 def test_rebuild_command_rebuilds_the_index_from_the_warc_files(tmp_path):

@@ -108,8 +108,15 @@ def reconcile(directory: str | Path, counts: Counter[str] | None = None) -> list
         missing = [p for p in closed_warc_files(directory) if p.name not in indexed]
     reindexed = []
     for path in missing:
-        if not cdxj_lines(path):
-            continue  # nothing replayable in it (metadata records only)
+        try:
+            if not cdxj_lines(path):
+                continue  # nothing replayable in it (metadata records only)
+        except Exception as e:  # noqa: BLE001
+            # cdxj-indexer fails on damaged files in many ways (ArchiveLoadFailed,
+            # AttributeError on a record without a URI, zlib errors...); one bad
+            # file must not stop an archive from opening.
+            logger.warning("%s cannot be indexed (%s): left out of %s", path, e, INDEX_NAME)
+            continue
         logger.warning("%s had no line in %s: indexing it again", path.name, directory / INDEX_NAME)
         merge_file(directory, path, counts=counts)
         reindexed.append(path)
