@@ -25,7 +25,7 @@ from parsel import Selector  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
 from crawler.editions import SPUTNIK_FR  # noqa: E402
-from crawler.extract import extract_article  # noqa: E402
+from crawler.extract import read_article  # noqa: E402
 from crawler.normalize import ARTICLE_FIELDS, normalize_fields  # noqa: E402
 
 PAGES = ROOT / "samples" / "pages"
@@ -44,8 +44,10 @@ def expected_for(page: Path) -> dict[str, object]:
     if not url:
         raise SystemExit(f"{page}: no <link rel=canonical>, cannot tell the page's URL")
     response = HtmlResponse(url=url, body=body, encoding="utf-8")
-    fields = normalize_fields(extract_article(response, SPUTNIK_FR), SPUTNIK_FR)
-    return {name: fields[name] for name in ARTICLE_FIELDS}
+    article = read_article(response, SPUTNIK_FR)
+    fields = normalize_fields(article.fields, SPUTNIK_FR)
+    # source.layout is checked too: which layout reads a page is part of what a sample proves.
+    return {**{name: fields[name] for name in ARTICLE_FIELDS}, "source": {"layout": article.layout}}
 
 
 def render(fields: dict[str, object]) -> str:

@@ -14,7 +14,9 @@ from lxml import etree
 
 from crawler.editions import Edition
 from crawler.extract.blocks import Element, element_text, first, texts
+from crawler.extract.conventions import section_from_url, split_credits, strip_teaser_suffix
 from crawler.extract.errors import NotAnArticle
+from crawler.extract.kinds import classify, has_media
 from crawler.extract.page import Page
 from crawler.normalize import (
     ARTICLE_FIELDS, canonical_url, host_of, normalize_datetime, normalize_language,
@@ -31,6 +33,8 @@ class ArticleLayout:
     and datelines.
     """
 
+    # What source.layout records for items this layout read.
+    NAME: ClassVar[str]
     ROOT: ClassVar[etree.XPath]
     _TITLE: ClassVar[etree.XPath | None] = None
     _LEAD: ClassVar[etree.XPath | None] = None
@@ -52,7 +56,7 @@ class ArticleLayout:
         fields = {name: getattr(self, name)() for name in ARTICLE_FIELDS}
         if not fields["title"]:
             raise NotAnArticle("no_title", self.page.response.url)
-        if not fields["body"]:
+        if not fields["body"] and not has_media(fields):
             raise NotAnArticle("no_body", self.page.response.url)
         return fields
 
@@ -104,22 +108,24 @@ class ArticleLayout:
         )
 
     def description(self) -> str | None:
-        # The lead shown on the page is shorter than the published description.
+        # The lead readers see is the whole sentence; the published
+        # descriptions are teasers cut by the CMS and signed with date and name.
         return (
-            self.page.microdata("description")
-            or self.page.meta("og:description")
-            or self.page.meta("description")
-            or self._visible_lead()
+            self._visible_lead()
+            or strip_teaser_suffix(self.page.microdata("description"))
+            or strip_teaser_suffix(self.page.meta("og:description"))
+            or strip_teaser_suffix(self.page.meta("description"))
         )
 
     def section(self) -> str | None:
-        # Microdata repeats the keywords as further articleSection values after
-        # the real section, so only the first one counts.
+        # The rubric. Microdata's first articleSection comes last: on 2022+
+        # pages it is often a tag ("afrique subsaharienne") or a show.
         return (
-            self.page.microdata("articleSection")
+            self._visible_section()
             or self.page.meta("article:section")
             or self.page.meta("analytics:rubric")
-            or self._visible_section()
+            or section_from_url(self.url())
+            or self.page.microdata("articleSection")
         )
 
     def keywords(self) -> list[str]:
@@ -133,7 +139,15 @@ class ArticleLayout:
         )
 
     def authors(self) -> list[str]:
-        return (
+        return self._people_and_credits[0]
+
+    def credits(self) -> list[str]:
+        """Agencies credited in the author block (``avec Reuters`` → ``Reuters``)."""
+        return self._people_and_credits[1]
+
+    @cached_property
+    def _people_and_credits(self) -> tuple[list[str], list[str]]:
+        return split_credits(
             self.page.microdata_all("author")
             or [name for name in self.page.meta_all("article:author") if "://" not in name]
             or split_list(self.page.meta("analytics:authors"))
@@ -150,6 +164,43 @@ class ArticleLayout:
     def body(self) -> str | None:
         # The microdata copy runs paragraphs together: only when nothing is visible.
         return "\n\n".join(self._visible_body()) or self.page.microdata("articleBody")
+
+    # --- page kinds (see kinds.py) -----------------------------------------
+
+    def kind(self) -> str:
+        return classify(self)
+
+    def live_entries(self) -> list[dict[str, str]]:
+        """Entries of a live page in page order: ``{"time", "text"}``."""
+        return []
+
+    def audio(self) -> dict[str, Any] | None:
+        """The episode of a podcast page: ``{"url", "duration", "show"}``."""
+        # schema.org AudioObject in the article's microdata, where a page has one.
+        url = self.page.microdata("audio", sub="contentUrl")
+        if not url:
+            return None
+        return {"url": self.page.absolute(url),
+                "duration": self.page.microdata("audio", sub="duration"),
+                "show": self.page.microdata("partOfSeries")}
+
+    def gallery(self) -> list[dict[str, str | None]]:
+        """Pictures of a photo gallery in order: ``{"image", "caption"}``."""
+        return []
+
+    def video(self) -> dict[str, Any] | None:
+        """The main video of a video page: ``{"url", "duration"}``."""
+        url = self.page.microdata("video", sub="contentUrl")
+        if not url:
+            return None
+        return {"url": self.page.absolute(url),
+                "duration": self.page.microdata("video", sub="duration")}
+
+    def _og_type(self) -> str | None:
+        return self.page.meta("og:type")
+
+    def _is_infographic(self) -> bool:
+        return False
 
     # --- dates -------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from crawler.normalize import find_visible_datetime
 
 
 class Layout2016(ArticleLayout):
+    NAME = "2016"
     ROOT = css("div.b-article:has(.b-article__text, .b-article__header-title h1)")
 
     _TITLE = css(".b-article__header-title h1")
