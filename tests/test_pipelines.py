@@ -40,6 +40,39 @@ def test_validate_keeps_complete_item():
     assert not any(key.startswith("validate/") for key in stats.get_stats())
 
 
+PODCAST = {"url": "https://fr.sputniknews.africa/audio/episode.mp3", "duration": 1520,
+           "show": "Zone de contact"}
+LIVE = [{"time": "2022-04-28T03:57:00+00:00", "text": "Une entrée"}]
+GALLERY = [{"image": "https://cdn.example/1.jpg", "caption": "Une légende"}]
+
+
+@pytest.mark.parametrize("kind,payload", [
+    ("podcast", {"audio": PODCAST}), ("live", {"live_entries": LIVE}),
+    ("gallery", {"gallery": GALLERY}), ("video", {"video": {"url": "https://cdn.example/v.mp4"}}),
+])
+def test_validate_keeps_media_page_without_body(kind, payload):
+    pipeline, stats = build(ValidatePipeline)
+    item = article(body=None, kind=kind, **payload)
+    assert run(pipeline.process_item(item)) is item
+    assert stats.get_value(f"validate/kept_without_body/{kind}") == 1
+
+
+@pytest.mark.parametrize("kind,payload", [
+    ("podcast", {}), ("article", {"audio": PODCAST}), ("live", {"gallery": GALLERY}),
+])
+def test_validate_drops_page_without_body_or_its_own_payload(kind, payload):
+    pipeline, stats = build(ValidatePipeline)
+    with pytest.raises(DropItem, match="without body"):
+        run(pipeline.process_item(article(body=None, kind=kind, **payload)))
+    assert stats.get_value("validate/dropped/missing_body") == 1
+
+
+def test_validate_still_needs_title_and_date_on_media_pages():
+    pipeline, stats = build(ValidatePipeline)
+    with pytest.raises(DropItem, match="without published"):
+        run(pipeline.process_item(article(body=None, kind="podcast", audio=PODCAST, published=None)))
+
+
 def test_dedupe_same_url_same_body_once():
     pipeline, stats = build(DedupePipeline)
     first = run(pipeline.process_item(article()))
