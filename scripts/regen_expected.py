@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from parsel import Selector  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
-from crawler.editions import SPUTNIK_FR  # noqa: E402
+from crawler.editions import SPUTNIK_EN, SPUTNIK_FR, Edition  # noqa: E402
 from crawler.extract import read_article  # noqa: E402
 from crawler.normalize import ARTICLE_FIELDS, normalize_fields  # noqa: E402
 
@@ -38,14 +39,21 @@ def is_authoritative(page: Path) -> bool:
     return page.stem in AUTHORITATIVE or (SHARED_FIXTURES / f"{page.stem}.expected.json").exists()
 
 
+def edition_for(url: str) -> Edition:
+    """The edition that owns the page's host (French when none does)."""
+    host = urlsplit(url).hostname
+    return next((edition for edition in (SPUTNIK_FR, SPUTNIK_EN) if edition.owns(host)), SPUTNIK_FR)
+
+
 def expected_for(page: Path) -> dict[str, object]:
     body = page.read_bytes()
     url = Selector(text=body.decode("utf-8")).css('link[rel="canonical"]::attr(href)').get()
     if not url:
         raise SystemExit(f"{page}: no <link rel=canonical>, cannot tell the page's URL")
     response = HtmlResponse(url=url, body=body, encoding="utf-8")
-    article = read_article(response, SPUTNIK_FR)
-    fields = normalize_fields(article.fields, SPUTNIK_FR)
+    edition = edition_for(url)
+    article = read_article(response, edition)
+    fields = normalize_fields(article.fields, edition)
     # source.layout is checked too: which layout reads a page is part of what a sample proves.
     return {**{name: fields[name] for name in ARTICLE_FIELDS}, "source": {"layout": article.layout}}
 

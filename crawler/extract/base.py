@@ -17,6 +17,7 @@ from crawler.extract.blocks import Element, element_text, first, texts
 from crawler.extract.conventions import section_from_url, split_credits, strip_teaser_suffix
 from crawler.extract.errors import NotAnArticle
 from crawler.extract.kinds import classify, has_media
+from crawler.extract.media import media_of
 from crawler.extract.page import Page
 from crawler.normalize import (
     ARTICLE_FIELDS, canonical_url, host_of, normalize_datetime, normalize_language,
@@ -42,6 +43,10 @@ class ArticleLayout:
     _TAGS: ClassVar[etree.XPath | None] = None
     _AUTHORS: ClassVar[etree.XPath | None] = None
     _IMAGES: ClassVar[etree.XPath | None] = None
+    # Page kinds: an episode's player and show title, a video page's main video.
+    _PLAYER: ClassVar[etree.XPath | None] = None
+    _SHOW: ClassVar[etree.XPath | None] = None
+    _MAIN_VIDEO: ClassVar[etree.XPath | None] = None
 
     def __init__(self, page: Page, edition: Edition) -> None:
         self.page = page
@@ -176,13 +181,12 @@ class ArticleLayout:
 
     def audio(self) -> dict[str, Any] | None:
         """The episode of a podcast page: ``{"url", "duration", "show"}``."""
-        # schema.org AudioObject in the article's microdata, where a page has one.
-        url = self.page.microdata("audio", sub="contentUrl")
-        if not url:
+        audio = media_of(self._visible(self._PLAYER), self.page) or self._microdata_media("audio")
+        if audio is None:
             return None
-        return {"url": self.page.absolute(url),
-                "duration": self.page.microdata("audio", sub="duration"),
-                "show": self.page.microdata("partOfSeries")}
+        # The show: the page's own show title, else the rubric it is filed under.
+        show = self._visible_text(self._SHOW) or self.page.microdata("partOfSeries")
+        return {**audio, "show": show or self.section()}
 
     def gallery(self) -> list[dict[str, str | None]]:
         """Pictures of a photo gallery in order: ``{"image", "caption"}``."""
@@ -190,11 +194,14 @@ class ArticleLayout:
 
     def video(self) -> dict[str, Any] | None:
         """The main video of a video page: ``{"url", "duration"}``."""
-        url = self.page.microdata("video", sub="contentUrl")
+        return media_of(self._visible(self._MAIN_VIDEO), self.page) or self._microdata_media("video")
+
+    def _microdata_media(self, name: str) -> dict[str, Any] | None:
+        # schema.org AudioObject/VideoObject in the article's microdata.
+        url = self.page.microdata(name, sub="contentUrl")
         if not url:
             return None
-        return {"url": self.page.absolute(url),
-                "duration": self.page.microdata("video", sub="duration")}
+        return {"url": self.page.absolute(url), "duration": self.page.microdata(name, sub="duration")}
 
     def _og_type(self) -> str | None:
         return self.page.meta("og:type")
@@ -251,7 +258,10 @@ class ArticleLayout:
         return image.get("src") if image is not None else None
 
     def _visible_text(self, selector: etree.XPath | None) -> str | None:
-        return element_text(first(selector, self.root)) if selector is not None else None
+        return element_text(self._visible(selector))
+
+    def _visible(self, selector: etree.XPath | None) -> Element | None:
+        return first(selector, self.root) if selector is not None else None
 
     def _visible_body(self) -> list[str]:
         """The article's paragraphs, sub-headings included, boxes and ads left out."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from crawler.extract.base import ArticleLayout
 from crawler.extract.blocks import Element, css, element_text, first, has_class, paragraphs
-from crawler.extract.media import live_time, media_of
+from crawler.extract.media import live_time
 from crawler.normalize import find_visible_datetime
 
 
@@ -101,16 +101,6 @@ class Layout2021(ArticleLayout):
     def _photo_image(self, photo: Element) -> str | None:
         image = first(self._PHOTO_IMAGE, photo)
         return self.page.absolute(image.get("src")) if image is not None else None
-
-    def audio(self) -> dict[str, Any] | None:
-        audio = media_of(first(self._PLAYER, self.root), self.page) or super().audio()
-        if audio is not None:
-            audio["show"] = audio.get("show") or element_text(first(self._SHOW, self.root)) \
-                or self.section()
-        return audio
-
-    def video(self) -> dict[str, Any] | None:
-        return media_of(first(self._MAIN_VIDEO, self.root), self.page) or super().video()
 
     def _is_infographic(self) -> bool:
         return first(self._INFOGRAPHIC, self.root) is not None

@@ -43,6 +43,8 @@ class LayoutAmp2016(Layout2016):
 
     _IMAGES = css(".b-article__announce amp-img, .b-article__text amp-img,"
                   " .b-article__announce img, .b-article__text img")
+    _PLAYER = css(".b-article__announce amp-audio, .b-article__announce audio")
+    _MAIN_VIDEO = css(".b-article__announce amp-video, .b-article__announce video")
 
     @classmethod
     def matches(cls, page: Page) -> bool:
