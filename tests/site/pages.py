@@ -81,6 +81,14 @@ def canonical_path(body: bytes) -> str | None:
     return url.path if SPUTNIK_FR.owns(url.hostname) else None
 
 
+def served_here(body: bytes) -> bool:
+    """Whether the site serves a sample: not those of other editions
+    (sputnikglobe.com …), nor those of a URL form crawler.urls cannot date yet
+    (a sitemap lists articles by day)."""
+    path = canonical_path(body)
+    return bool(path) and publication_date_from_url(path) is not None
+
+
 def _first(patterns: list[str], text: str) -> str | None:
     for pattern in patterns:
         match = re.search(pattern, text)
@@ -148,7 +156,8 @@ def load_pages(directory: Path | None = None) -> list[Article]:
     directory = directory or pages_dir()
     if not directory.is_dir():
         return []
-    articles = [load_page(file) for file in sorted(directory.glob("*.html"))]
+    files = [file for file in sorted(directory.glob("*.html")) if served_here(file.read_bytes())]
+    articles = [load_page(file) for file in files]
     return sorted(articles, key=lambda a: a.path)
 
 
