@@ -112,13 +112,20 @@ class Edition:
     def publisher_for(self, host: str | None, day: date | None) -> str | None:
         """The name the edition published under at ``host`` on ``day``.
 
-        A name limited to some hosts wins over a general one, so a page of a
-        host the edition left keeps the name it had there.
+        At one of its hosts, only the names used there count, and a name
+        limited to some hosts wins over a general one, so a page of a host the
+        edition left keeps the name it had there; a name of another year is
+        better than none. At a host that is not the edition's (a mirror, the
+        test site), the name of that year.
         """
         host = bare_host(host)
-        fitting = [p for p in self.publishers if p.years.covers(day) and (not p.hosts or host in p.hosts)]
-        fitting.sort(key=lambda p: bool(p.hosts))
-        return fitting[-1].name if fitting else None
+        if host not in self.hosts:
+            return next((p.name for p in reversed(self.publishers) if p.years.covers(day)), None)
+        usable = [p for p in self.publishers if not p.hosts or host in p.hosts]
+        for candidates in ([p for p in usable if p.years.covers(day)], usable):
+            if candidates:
+                return sorted(candidates, key=lambda p: bool(p.hosts))[-1].name
+        return None
 
     def language_for(self, host: str | None) -> str:
         use = self._use(host)
@@ -204,6 +211,17 @@ def _host_owners() -> dict[str, Edition]:
 def edition_for_host(host: str | None) -> Edition | None:
     """The edition that owns ``host`` (any of its hosts, mobile ones included)."""
     return _host_owners().get(bare_host(host))
+
+
+# For items no edition claims (no registry name, a host no edition lists, no
+# spider of the platform): times in UTC, language "und" (undetermined).
+UNKNOWN_EDITION = Edition("", "und", (), (), (ZoneUse("UTC", Years(), Provenance(False, "no edition")),), "")
+
+
+def desktop_host_of(host: str) -> str:
+    """``m.sputniknews.com`` → ``sputniknews.com``; any other host as it is."""
+    owner = edition_for_host(host)
+    return (owner.desktop_host(host) if owner is not None else None) or host
 
 
 # Read from the package, so a zipped scrapyd egg finds it too.

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import url_query_cleaner
 
-from crawler.editions import bare_host, edition_for_host
+from crawler.editions import bare_host, desktop_host_of, edition_for_host
 
 __all__ = ["UrlFacts", "article_id_from_url", "bare_host", "canonical_article_url", "edition_for_host",
            "is_article_url", "is_forbidden_path", "publication_date_from_url", "url_facts"]
@@ -102,8 +102,7 @@ def canonical_article_url(url: str) -> str:
     if facts.article_id is None:
         return url
     parts = urlsplit(url)
-    owner = edition_for_host(facts.host)
-    host = (owner.desktop_host(facts.host) if owner is not None else None) or facts.host
+    host = desktop_host_of(facts.host)
     netloc = parts.netloc if host == facts.host else _replace_host(parts.netloc, host)
     path = _AMP.sub("", parts.path) if facts.amp else parts.path
     query = urlsplit(url_query_cleaner(url, TRACKING_ARGUMENTS, remove=True, keep_fragments=True)).query

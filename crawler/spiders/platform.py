@@ -226,6 +226,7 @@ class PlatformSpider(SitemapSpider):
             **fields,
             fetched_at=response.meta.get("fetched_at"),
             source=response.meta.get("source", {}),
+            edition=self.edition.name,
         )
 
     def article_failed(self, failure: Failure) -> None:
