@@ -192,7 +192,10 @@ def _edition(name: str, table: dict[str, Any], sources: dict[str, str]) -> Editi
 
 def parse_registry(text: str) -> dict[str, Edition]:
     """Every edition of a registry file's text, by name."""
-    data = tomllib.loads(text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise RegistryError(f"the registry is not valid TOML: {e}") from e
     sources = data.get("source", {})
     editions = {name: _edition(name, table, sources) for name, table in data.get("edition", {}).items()}
     seen: dict[str, str] = {}
