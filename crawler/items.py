@@ -31,6 +31,8 @@ class ArticleItem:
     source: dict[str, Any] = field(default_factory=dict)
     # 1 for the first archived text of an article, then one more for each change.
     version: int | None = None
+    # The registry name of the edition the article belongs to (crawler/editions.toml).
+    edition: str | None = None
     # What sort of page (issue 12 §3): article, live, podcast, gallery, video,
     # infographic, post. None for items made before kinds were read.
     kind: str | None = None

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from w3lib.url import safe_url_string
 
-from crawler.editions import Edition
-from crawler.urls import article_id_from_url
+from crawler.editions import Edition, desktop_host_of
+from crawler.urls import article_id_from_url, canonical_article_url, publication_date_from_url
 
 ARTICLE_FIELDS: tuple[str, ...] = (
     "url", "article_id", "site", "title", "description", "published", "modified",
@@ -347,14 +347,18 @@ def normalize_fields(fields: dict[str, Any], edition: Edition) -> dict[str, Any]
     """The item's article fields in their one published form; other keys kept."""
     out = dict(fields)
     url = canonical_url(fields.get("url"))
-    tz = edition.timezone
+    # An AMP or mobile capture is the desktop article: one URL for both.
+    url = canonical_article_url(url) if url else None
+    site = desktop_host_of((clean_text(fields.get("site")) or host_of(url) or "").lower()) or None
+    day = publication_date_from_url(url or "")
+    tz = edition.zone_on(day)
     section = clean_text(fields.get("section"))
     article_id = fields.get("article_id")
     out.update(
         url=url,
         article_id=clean_text(None if article_id is None else str(article_id))
         or (article_id_from_url(url) if url else None),
-        site=(clean_text(fields.get("site")) or host_of(url) or "").lower() or None,
+        site=site,
         title=clean_text(fields.get("title")),
         description=clean_text(fields.get("description")),
         published=normalize_datetime(_date_value(fields.get("published")), tz),
@@ -363,8 +367,8 @@ def normalize_fields(fields: dict[str, Any], edition: Edition) -> dict[str, Any]
         keywords=unique_texts(_as_list(fields.get("keywords"), split=True)),
         authors=unique_texts(_as_list(fields.get("authors"), split=False)),
         image=canonical_url(fields.get("image")),
-        language=normalize_language(fields.get("language"), edition.language),
-        publisher=clean_text(fields.get("publisher")) or edition.publisher,
+        language=normalize_language(fields.get("language"), edition.language_for(site)),
+        publisher=clean_text(fields.get("publisher")) or edition.publisher_for(site, day),
         body=clean_body(fields.get("body")),
         **_kind_fields(fields, tz),
     )

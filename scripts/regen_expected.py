@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from parsel import Selector  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
-from crawler.editions import SPUTNIK_EN, SPUTNIK_FR, Edition  # noqa: E402
+from crawler.editions import SPUTNIK_FR, Edition, edition_for_host  # noqa: E402
 from crawler.extract import read_article  # noqa: E402
 from crawler.normalize import ARTICLE_FIELDS, normalize_fields  # noqa: E402
 
@@ -40,9 +40,8 @@ def is_authoritative(page: Path) -> bool:
 
 
 def edition_for(url: str) -> Edition:
-    """The edition that owns the page's host (French when none does)."""
-    host = urlsplit(url).hostname
-    return next((edition for edition in (SPUTNIK_FR, SPUTNIK_EN) if edition.owns(host)), SPUTNIK_FR)
+    """The registry edition that owns the page's host (French when none does)."""
+    return edition_for_host(urlsplit(url).hostname) or SPUTNIK_FR
 
 
 def expected_for(page: Path) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import lxml.html
 import pytest
 from scrapy.http import HtmlResponse
 
@@ -14,6 +15,7 @@ from crawler.extract.conventions import (
     agency_name, section_from_url, split_credits, strip_teaser_suffix,
 )
 from crawler.extract.kinds import is_slugless, kind_from_url
+from crawler.extract.media import live_time
 from crawler.normalize import normalize_duration, normalize_fields
 from tests.test_extract import TEXT_BLOCK, article_2021
 
@@ -119,8 +121,8 @@ def test_live_page_keeps_every_entry_in_page_order_with_its_time() -> None:
     assert (layout, fields["kind"]) == ("2021", "live")
     times = [entry["time"] for entry in fields["live_entries"]]
     # The visible "19:58 GMT 27.04.2022" of the entry without data-unixtime is read as GMT.
-    assert times == ["2022-04-28T06:57:00+03:00", "2022-04-27T22:58:00+03:00",
-                     "2022-04-27T12:50:00+03:00"]
+    assert times == ["2022-04-28T03:57:00+00:00", "2022-04-27T19:58:00+00:00",
+                     "2022-04-27T09:50:00+00:00"]
     for entry in fields["live_entries"]:
         assert entry["text"] in fields["body"]
     assert fields["body"].index("Over 1 Million") < fields["body"].index("Kiev Preparing")
@@ -267,3 +269,14 @@ def test_new_fields_are_normalised_and_idempotent() -> None:
     assert out["video"] is None
     assert normalize_fields(out, SPUTNIK_FR) == out
     assert json.loads(json.dumps(out)) == out
+
+
+@pytest.mark.parametrize("markup,instant", [
+    ('<div><span>19:58 GMT 27.04.2022</span></div>', "2022-04-27T21:58:00+02:00"),
+    ('<div><span>19:58 27.04.2022</span></div>', "2022-04-27T19:58:00+02:00"),
+    ('<div><span data-unixtime="1651089480">19:58</span></div>', "2022-04-27T21:58:00+02:00"),
+    ('<div>bientôt</div>', None),
+])
+def test_live_entry_time_reads_gmt_when_the_page_says_so(markup, instant) -> None:
+    element = lxml.html.fragment_fromstring(markup)
+    assert live_time(element, "Europe/Paris") == instant

@@ -7,6 +7,7 @@ its whole fallback chain, best source first.
 """
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -23,7 +24,7 @@ from crawler.normalize import (
     ARTICLE_FIELDS, canonical_url, host_of, normalize_datetime, normalize_language,
     split_list,
 )
-from crawler.urls import article_id_from_url
+from crawler.urls import article_id_from_url, publication_date_from_url
 
 
 class ArticleLayout:
@@ -94,12 +95,12 @@ class ArticleLayout:
         return (
             self.page.meta("og:site_name")
             or self.page.microdata("publisher")
-            or self.edition.publisher
+            or self.edition.publisher_for(self.site(), self._url_day)
         )
 
     def language(self) -> str:
         raw = self.page.microdata("inLanguage") or self.page.meta("og:locale") or self.page.html_lang()
-        return normalize_language(raw, self.edition.language)
+        return normalize_language(raw, self.edition.language_for(self.site()))
 
     # --- text fields -------------------------------------------------------
 
@@ -230,8 +231,13 @@ class ArticleLayout:
         urls = (canonical_url(self.page.absolute(candidate)) for candidate in candidates)
         return next(filter(None, urls), None)
 
+    @cached_property
+    def _url_day(self) -> date | None:
+        # The registry's publisher name and newsroom zone depend on the year.
+        return publication_date_from_url(self.url() or "")
+
     def _date(self, value: str | None) -> str | None:
-        return normalize_datetime(value, self.edition.timezone)
+        return normalize_datetime(value, self.edition.zone_on(self._url_day))
 
     def _first_date(self, candidates: list[str | None]) -> str | None:
         return next(filter(None, map(self._date, candidates)), None)

@@ -86,7 +86,7 @@ class Layout2021(ArticleLayout):
     def _entry(self, item: Element) -> dict[str, Any]:
         title = element_text(first(self._LIVE_TITLE, item))
         text = paragraphs(first(self._LIVE_TEXT, item), skip=self._is_boxed)
-        time = live_time(first(self._LIVE_TIME, item), self.edition.timezone)
+        time = live_time(first(self._LIVE_TIME, item), self.edition.zone_on(self._url_day))
         return {"time": time, "text": "\n\n".join(filter(None, [title, *text]))}
 
     def gallery(self) -> list[dict[str, str | None]]:

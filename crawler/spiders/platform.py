@@ -227,6 +227,7 @@ class PlatformSpider(SitemapSpider):
             **article.fields,
             fetched_at=response.meta.get("fetched_at"),
             source={**response.meta.get("source", {}), "layout": article.layout},
+            edition=self.edition.name,
         )
 
     def article_failed(self, failure: Failure) -> None:
