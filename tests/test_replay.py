@@ -206,9 +206,6 @@ def test_bundled_sample_writes_both_feeds(tmp_path):
     assert result.stats["replay/skipped/other_host"] >= 3
 
 
-@pytest.mark.skipif(not (is_article_url(AMP_CAPTURE) and is_article_url(CAPTURE_2015)),
-                    reason="needs the AMP and 2014-2016 URL rules of crawler/urls.py "
-                           "(platform-registry branch)")
 def test_amp_and_2015_captures_replay_into_items_with_canonical_urls(tmp_path):
     shutil.copy(ROOT / "samples" / "sputnik-sample.warc.gz", tmp_path / "sample.warc.gz")
     result = run_crawl(tmp_path, args={"replay": "sample.warc.gz"})
@@ -218,5 +215,21 @@ def test_amp_and_2015_captures_replay_into_items_with_canonical_urls(tmp_path):
     assert amp["url"] == ("https://fr.sputniknews.africa/20240313/"
                           "le-niger-et-la-russie-signent-un-accord-sur-lenergie-solaire-1065524510.html")
     assert amp["source"]["layout"] == "amp"
+    assert amp["source"]["fetched_url"] == AMP_CAPTURE
+    assert (amp["edition"], amp["publisher"]) == ("sputnik_fr", "Sputnik Afrique")
     assert old["url"] == CAPTURE_2015
     assert old["source"]["layout"] == "2014"
+    assert old["published"] == "2015-03-31T17:05:00+02:00"
+
+
+def test_bundled_sample_english_pages_replay_with_sputnik_en(tmp_path):
+    shutil.copy(ROOT / "samples" / "sputnik-sample.warc.gz", tmp_path / "sample.warc.gz")
+    result = run_crawl(tmp_path, spider="sputnik_en", args={"replay": "sample.warc.gz"})
+    assert result.returncode == 0, result.log
+    by_id = {item["article_id"]: item for item in result.items}
+    assert sorted(by_id) == ["1080370875", "1095109728", "1100247631"]
+    for article_id, item in by_id.items():
+        assert_item_matches(item, article_id)
+    assert [by_id[i]["kind"] for i in sorted(by_id)] == ["podcast", "live", "article"]
+    assert by_id["1080370875"]["source"]["fetched_url"] == CAPTURED_AT["amp-1080370875"]
+    assert result.stats["article/layout/amp"] == 1 and result.stats["article/layout/2021"] == 2
