@@ -18,8 +18,6 @@ import logging
 from functools import cached_property
 from typing import Any
 
-import trafilatura
-
 from crawler.extract.base import ArticleLayout
 from crawler.extract.blocks import css, xpath
 from crawler.extract.conventions import split_credits
@@ -132,6 +130,10 @@ class LayoutGeneric(ArticleLayout):
         return super().image() or self._first_url(_text(self._ld.get("image")))
 
     def _visible_body(self) -> list[str]:
+        # Imported on first use: most runs never meet an unknown layout, and
+        # the import costs a few tenths of a second in every Scrapy process.
+        import trafilatura
+
         text = trafilatura.extract(
             self.page.response.text, url=self.page.response.url, include_comments=False,
             include_tables=False, favor_precision=True, prune_xpath=_PRUNED,
