@@ -14,12 +14,15 @@ from crawler.extract import NotAnArticle, read_article
 from crawler.extract.conventions import (
     agency_name, section_from_url, split_credits, strip_teaser_suffix,
 )
+from crawler.extract.jsonld import breadcrumb_section
 from crawler.extract.kinds import is_slugless, kind_from_url
 from crawler.extract.media import live_time
+from crawler.extract.page import Page
 from crawler.normalize import normalize_duration, normalize_fields
-from tests.test_extract import TEXT_BLOCK, article_2021
+from tests.test_extract import article_2021, with_microdata
 
 PAGES = Path(__file__).resolve().parents[1] / "samples" / "pages"
+ARTICLE = "https://fr.sputniknews.africa/20240101/le-titre-1065000000.html"
 
 
 def sample(stem: str, url: str, edition=SPUTNIK_FR):
@@ -280,3 +283,34 @@ def test_new_fields_are_normalised_and_idempotent() -> None:
 def test_live_entry_time_reads_gmt_when_the_page_says_so(markup, instant) -> None:
     element = lxml.html.fragment_fromstring(markup)
     assert live_time(element, "Europe/Paris") == instant
+
+
+@pytest.mark.parametrize("scripts,section", [
+    ([{"@type": "BreadcrumbList", "itemListElement": [
+        {"position": 1, "item": {"name": "Sputnik Afrique", "@id": "https://fr.sputniknews.africa/"}},
+        {"position": 2, "item": {"name": "Afrique", "@id": "https://fr.sputniknews.africa/afrique/"}},
+        {"position": 3, "item": {"name": "Le titre", "@id": ARTICLE}}]}], "Afrique"),
+    ([{"@graph": [{"@type": "BreadcrumbList", "itemListElement": [
+        {"position": 2, "name": "Économie", "item": "https://fr.sputniknews.africa/economie/"},
+        {"position": 1, "name": "Sputnik Afrique", "item": "https://fr.sputniknews.africa/"}]}]}],
+     "Économie"),
+    ([{"@type": "BreadcrumbList", "itemListElement": [{"position": 1, "name": "Accueil"}]}], None),
+    (["{not json", {"@type": "NewsArticle"}], None),
+])
+def test_breadcrumb_section(scripts, section) -> None:
+    head = "".join(f'<script type="application/ld+json">{s if isinstance(s, str) else json.dumps(s)}'
+                   "</script>" for s in scripts)
+    page = Page.from_response(HtmlResponse(ARTICLE, body=f"<html><head>{head}</head></html>".encode(),
+                                           encoding="utf-8"))
+    assert breadcrumb_section(page.json_ld, ARTICLE) == section
+
+
+def test_breadcrumb_comes_before_the_head_and_microdata() -> None:
+    trail = {"@type": "BreadcrumbList", "itemListElement": [
+        {"position": 1, "name": "Sputnik France"}, {"position": 2, "name": "Défense"}]}
+    head = (f'<script type="application/ld+json">{json.dumps(trail)}</script>'
+            '<meta property="article:section" content="International">')
+    page = with_microdata(article_2021(head=head), '<div itemprop="articleSection">otan</div>')
+    response = HtmlResponse("https://fr.sputniknews.com/20210705/t-1054100001.html", body=page,
+                            encoding="utf-8")
+    assert read_article(response, SPUTNIK_FR).fields["section"] == "Défense"

@@ -17,6 +17,7 @@ from crawler.editions import Edition
 from crawler.extract.blocks import Element, element_text, first, texts
 from crawler.extract.conventions import section_from_url, split_credits, strip_teaser_suffix
 from crawler.extract.errors import NotAnArticle
+from crawler.extract.jsonld import breadcrumb_section
 from crawler.extract.kinds import classify, has_media
 from crawler.extract.media import media_of
 from crawler.extract.page import Page
@@ -124,10 +125,12 @@ class ArticleLayout:
         )
 
     def section(self) -> str | None:
-        # The rubric. Microdata's first articleSection comes last: on 2022+
-        # pages it is often a tag ("afrique subsaharienne") or a show.
+        # The rubric: visible, the breadcrumb trail, the head, the URL.
+        # Microdata's first articleSection comes last: on 2022+ pages it is
+        # often a tag ("afrique subsaharienne") or a show ("avenir souverain").
         return (
             self._visible_section()
+            or breadcrumb_section(self.page.json_ld, self.url())
             or self.page.meta("article:section")
             or self.page.meta("analytics:rubric")
             or section_from_url(self.url())

@@ -1,10 +1,8 @@
 """The fallback for article pages of an era no layout knows.
 
-Metadata comes from what any news page publishes for machines: microdata and
-OpenGraph (read by ``Page`` like every layout) and JSON-LD, read here. The
-body comes from trafilatura, a maintained main-text extractor. JSON-LD is
-parsed with ``json`` over the ``<script>`` elements, which is all extruct's
-JSON-LD reader does; the rest of extruct would duplicate ``Page``.
+Metadata comes from what any news page publishes for machines: microdata,
+OpenGraph and JSON-LD (all read once by ``Page``). The body comes from
+trafilatura, a maintained main-text extractor.
 
 Only pages that say they are articles (an ``og:type`` of article, a JSON-LD or
 microdata ``Article``) are read; a listing or home page stays
@@ -13,13 +11,13 @@ so users can tell these (less exact) records apart.
 """
 from __future__ import annotations
 
-import json
 import logging
 from functools import cached_property
 from typing import Any
 
 from crawler.extract.base import ArticleLayout
 from crawler.extract.blocks import css, xpath
+from crawler.extract.jsonld import article_object
 from crawler.extract.conventions import split_credits
 from crawler.extract.page import Page
 from crawler.normalize import clean_text
@@ -28,10 +26,6 @@ from crawler.normalize import clean_text
 # "Not an article (no_body)" line and counter already say it, once.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
-_JSON_LD = xpath("//script[@type='application/ld+json']")
-_ARTICLE_TYPES = frozenset({"article", "newsarticle", "reportagenewsarticle",
-                            "analysisnewsarticle", "opinionnewsarticle", "blogposting",
-                            "liveblogposting"})
 # Never the article's text: the platform's hidden schema.org copy of the body
 # (trafilatura would take it, paragraphs run together, as the main text),
 # hidden elements, related boxes and ads.
@@ -42,28 +36,6 @@ _PRUNED = [
     "//*[contains(@class, 'article__article') or contains(@class, 'b-inject')"
     " or contains(@class, 'banner')]",
 ]
-
-
-def _types(item: dict[str, Any]) -> set[str]:
-    kinds = item.get("@type") or []
-    return {str(kind).lower() for kind in ([kinds] if isinstance(kinds, str) else kinds)}
-
-
-def json_ld_article(page: Page) -> dict[str, Any]:
-    """The first JSON-LD object of an article type (``@graph`` searched too)."""
-    for script in _JSON_LD(page.root):
-        try:
-            data = json.loads(script.text or "", strict=False)
-        except ValueError:
-            continue
-        items = data if isinstance(data, list) else [data]
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            for candidate in [item, *(item.get("@graph") or [])]:
-                if isinstance(candidate, dict) and _types(candidate) & _ARTICLE_TYPES:
-                    return candidate
-    return {}
 
 
 def _names(value: Any) -> list[str]:
@@ -92,12 +64,12 @@ class LayoutGeneric(ArticleLayout):
         return bool(
             (page.meta("og:type") or "").lower() == "article"
             or page.article.properties
-            or json_ld_article(page)
+            or article_object(page.json_ld)
         )
 
     @cached_property
     def _ld(self) -> dict[str, Any]:
-        return json_ld_article(self.page)
+        return article_object(self.page.json_ld)
 
     def title(self) -> str | None:
         return super().title() or _text(self._ld.get("headline")) or _text(self._ld.get("name"))
