@@ -1,8 +1,8 @@
 """Drops items that are not complete articles, saying which field is missing.
 
 Every article needs a URL, a title, a publication date and a body. Live,
-podcast, gallery and video pages may carry little or no text of their own:
-their entries, episode, pictures or video stand in for the body, so such an
+podcast, gallery, video and infographic pages may carry little or no text of
+their own: their entries, episode, pictures, video or image stand in for the body, so such an
 item passes without one (counted as ``validate/kept_without_body/<kind>``).
 """
 from __future__ import annotations

@@ -179,6 +179,17 @@ def test_video_page() -> None:
     assert (fields["authors"], fields["credits"]) == (["Léa Martin"], ["Reuters"])
 
 
+def test_infographic_is_its_picture() -> None:
+    block = ('<div class="article__block" data-type="infographics"><div class="media">'
+             '<img src="https://cdn.example/infographie.png" alt=""></div></div>')
+    page = article_2021(blocks=block, head='<meta property="og:image" content="https://cdn.example/i.png">')
+    response = HtmlResponse("https://fr.sputniknews.com/20210705/t-1054100001.html", body=page,
+                            encoding="utf-8")
+    fields = read_article(response, SPUTNIK_FR).fields
+    assert (fields["kind"], fields["body"], fields["image"]) == (
+        "infographic", None, "https://cdn.example/i.png")
+
+
 @pytest.mark.parametrize("url,kind", [
     ("https://sputniknews.com/radio_the_critical_hour/202009051080370875-x/", "podcast"),
     ("https://fr.sputniknews.com/photo/201905051041000000-x/", "gallery"),

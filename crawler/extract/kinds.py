@@ -18,7 +18,7 @@ KINDS = ("article", "live", "podcast", "gallery", "video", "infographic", "post"
 # Kinds whose own payload stands in for a body of text: such a page is kept
 # (and validated) with a short or empty body when the payload is there.
 MEDIA_FIELDS = {"live": "live_entries", "podcast": "audio", "gallery": "gallery",
-                "video": "video"}
+                "video": "video", "infographic": "image"}
 
 # Titles of live pages on the editions seen: fr "En direct:", en "UPDATES:",
 # "LIVE UPDATES:", "Newsfeed", es "EN VIVO", de "LIVE-TICKER", pt "AO VIVO".
