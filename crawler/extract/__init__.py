@@ -62,8 +62,8 @@ def read_article(response: TextResponse, edition: Edition) -> ExtractedArticle:
 
     Pure: reads only the response and the edition. Raises NotAnArticle when the
     page is empty (truncated capture), not HTML, of no known article layout, or
-    yields no title, or no body (and, for live, podcast, gallery and video
-    pages, none of their entries, audio, pictures or video either).
+    yields no title, or no body (and, for live, podcast, gallery, video and
+    infographic pages, none of their entries, audio, pictures, video or image).
     """
     if isinstance(response, TextResponse) and not response.body.strip():
         raise NotAnArticle("empty", response.url)
