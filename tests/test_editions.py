@@ -58,6 +58,8 @@ def test_zones_and_publishers_by_year():
     serbian = EDITIONS["sputnik_sr"]
     assert serbian.language_for("lat.sputnikportal.rs") == "sr-Latn"
     assert serbian.language_for("sputnikportal.rs") == "sr-Cyrl"
+    assert serbian.publisher_for("sputnikportal.rs", date(2023, 5, 31)) == "Sputnik Србија"
+    assert serbian.publisher_for("lat.sputnikportal.rs", date(2023, 5, 31)) == "Sputnik Srbija"
 
 
 GOOD = """
