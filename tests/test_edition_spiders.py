@@ -10,8 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from scrapy.utils.project import get_project_settings
+from scrapy.utils.test import get_crawler
 
 from crawler.editions import EDITIONS, Edition
+from crawler.sources.commoncrawl import CommonCrawlSource
+from crawler.sources.wayback import WaybackSource
+from crawler.spiders.editions import SPIDER_CLASSES
 from tests import warc_builders as wb
 from tests.crawl import ROOT, crawl_command, read_json, read_jsonl, run_crawl
 from tests.site.server import SputnikSite
@@ -138,3 +143,19 @@ def test_json_of_outcome_is_per_crawl(crawls):
     _, outcome, _ = crawls
     assert sorted(outcome) == sorted(f"{mode}/{name}" for mode in ("live", "replay") for name in NAMES)
 
+
+
+def _spider_with_source(name: str, **arguments: str):
+    # The project's settings, the reactor left as the test run has it.
+    settings = {key: value for key, value in get_project_settings().copy_to_dict().items()
+                if not key.startswith("TWISTED")}
+    cls = SPIDER_CLASSES[name]
+    return cls.from_crawler(get_crawler(cls, settings), **arguments)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_web_archive_sources_ask_for_every_host_of_the_edition(name):
+    hosts = EDITIONS[name].hosts
+    assert WaybackSource(_spider_with_source(name, source="wayback")).hosts == list(hosts)
+    commoncrawl = CommonCrawlSource(_spider_with_source(name, source="commoncrawl", crawls="CC-MAIN-2021-49"))
+    assert commoncrawl.queries == [("CC-MAIN-2021-49", host) for host in hosts]
