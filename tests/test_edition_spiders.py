@@ -121,6 +121,20 @@ def test_amp_capture_alone_gives_the_desktop_article(tmp_path):
     assert item["published"] == "2021-12-27T09:25:00+00:00"
 
 
+def test_mobile_capture_of_2015_gives_the_desktop_article_in_that_years_zone(tmp_path):
+    # A real mobile URL (issue 12); the page is the fixture's markup moved there.
+    mobile = "http://m.sputniknews.com/russia/20150724/1024986748.html"
+    page = edition_page(mobile, amp=True).replace(FIXTURE_ID.encode(), b"1024986748")
+    warc = tmp_path / "mobile.warc.gz"
+    wb.build_warc(warc, [wb.html_response(mobile, page)])
+    (item,) = run_crawl(tmp_path, spider="sputnik_en", args={"replay": str(warc)}).items
+    assert (item["url"], item["site"]) == ("http://sputniknews.com/russia/20150724/1024986748.html",
+                                           "sputniknews.com")
+    assert item["article_id"] == "1024986748" and item["source"]["fetched_url"] == mobile
+    # The newsroom showed Moscow time then: the page's 10:25 +01:00 is rendered in it.
+    assert item["published"] == "2021-12-27T12:25:00+03:00"
+
+
 def test_scrapy_list_shows_one_spider_per_edition(tmp_path):
     command, env = crawl_command(tmp_path)
     done = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, env=env,
