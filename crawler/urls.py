@@ -1,7 +1,8 @@
 """What the platform's URLs say: article or not, its id, its day, its edition.
 
 Every URL era of the platform is recognised, on every edition (the id is 6 to
-10 digits: 8 on noticiabrasil.net.br, 9 on de.sputniknews.com, 10 elsewhere):
+10 digits: 6 on it.sputniknews.com in 2015, 8 on the Brazilian edition, 9 on
+de.sputniknews.com, 10 elsewhere):
 
 - 2021 on: ``/20211227/slug-1054083153.html``, slugless ``/20250701/1074925676.html``;
 - 2016-2020: ``/international/201903151040353449-slug/`` (slash optional);
@@ -39,15 +40,19 @@ _DATED_DIRECTORY = re.compile(
 # read as a 12-digit timestamp and an id, but the platform's ids of that era are
 # ten digits starting with 10 (1040353449, as in the page's own markup): the
 # run is the day (8 digits) then the id, and "1040" is not a time of day. Other
-# editions had shorter ids then (9 digits on de.sputniknews.com), so the id is
-# whatever follows the day, 7 to 10 digits.
-_STAMPED = re.compile(r"^/(?:[\w-]+/)+(?P<day>\d{8})(?P<id>\d{7,10})(?:-[^/]*)?/?$")
+# editions had shorter ids (9 digits on de.sputniknews.com, 8 on
+# br.sputniknews.com, 6 on it.sputniknews.com in 2015), so the id is whatever
+# follows the day, 6 to 10 digits.
+_STAMPED = re.compile(r"^/(?:[\w-]+/)+(?P<day>\d{8})(?P<id>\d{6,10})(?:-[^/]*)?/?$")
 _FORMS = (_DAILY, _DATED_DIRECTORY, _STAMPED)
 # robots.txt of the real site keeps crawlers out of these.
 _NEVER = re.compile(r"^/(?:services|search)/|-print\.html$")
-# Query arguments that only say where a reader came from (shared links).
-TRACKING_ARGUMENTS = ("__twitter_impression", "utm_source", "utm_medium", "utm_campaign",
-                      "utm_term", "utm_content", "fbclid", "gclid", "yclid")
+# Query arguments that are not part of the article: where a reader came from
+# (shared links), and the platform's own overlays on the article page
+# (?modal=feedback, ?chat_room_id=<id>, seen on captured pages).
+NON_ARTICLE_ARGUMENTS = ("__twitter_impression", "utm_source", "utm_medium", "utm_campaign",
+                         "utm_term", "utm_content", "fbclid", "gclid", "yclid",
+                         "modal", "chat_room_id")
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,8 @@ def _day(digits: str) -> date | None:
 
 @lru_cache(maxsize=8192)
 def canonical_article_url(url: str) -> str:
-    """The desktop URL of an article's AMP or mobile URL, without tracking
-    arguments; any other URL is returned as it is.
+    """The desktop URL of an article's AMP or mobile URL, without tracking or
+    overlay arguments; any other URL is returned as it is.
 
     Same scheme and host family: ``m.`` is dropped only where the registry
     lists the m. host as a mirror of the edition's desktop host.
@@ -105,7 +110,7 @@ def canonical_article_url(url: str) -> str:
     host = desktop_host_of(facts.host)
     netloc = parts.netloc if host == facts.host else _replace_host(parts.netloc, host)
     path = _AMP.sub("", parts.path) if facts.amp else parts.path
-    query = urlsplit(url_query_cleaner(url, TRACKING_ARGUMENTS, remove=True, keep_fragments=True)).query
+    query = urlsplit(url_query_cleaner(url, NON_ARTICLE_ARGUMENTS, remove=True, keep_fragments=True)).query
     return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 
 

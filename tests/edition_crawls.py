@@ -3,8 +3,9 @@ all in one Scrapy process, for tests/test_edition_spiders.py.
 
 One process instead of one ``scrapy crawl`` per edition and mode: Python and
 Scrapy start once (66 subprocesses would take minutes), yet each crawl is a
-crawler of its own with the project's settings, middlewares and pipelines,
-built exactly as ``scrapy crawl NAME -a ...`` builds it.
+crawler of its own with the project's settings, middlewares and pipelines and
+its spider's arguments (the ``scrapy crawl`` command itself is exercised by
+tests/test_edition_spiders.py for one generated spider).
 
     python -m tests.edition_crawls WORKDIR SITE_URL ARTICLE_PATH WARC
 

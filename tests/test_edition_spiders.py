@@ -10,8 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from scrapy.utils.project import get_project_settings
+from scrapy.utils.test import get_crawler
 
 from crawler.editions import EDITIONS, Edition
+from crawler.sources.commoncrawl import CommonCrawlSource
+from crawler.sources.wayback import WaybackSource
+from crawler.spiders.editions import SPIDER_CLASSES
 from tests import warc_builders as wb
 from tests.crawl import ROOT, crawl_command, read_json, read_jsonl, run_crawl
 from tests.site.server import SputnikSite
@@ -116,6 +121,20 @@ def test_amp_capture_alone_gives_the_desktop_article(tmp_path):
     assert item["published"] == "2021-12-27T09:25:00+00:00"
 
 
+def test_mobile_capture_of_2015_gives_the_desktop_article_in_that_years_zone(tmp_path):
+    # A real mobile URL (issue 12); the page is the fixture's markup moved there.
+    mobile = "http://m.sputniknews.com/russia/20150724/1024986748.html"
+    page = edition_page(mobile, amp=True).replace(FIXTURE_ID.encode(), b"1024986748")
+    warc = tmp_path / "mobile.warc.gz"
+    wb.build_warc(warc, [wb.html_response(mobile, page)])
+    (item,) = run_crawl(tmp_path, spider="sputnik_en", args={"replay": str(warc)}).items
+    assert (item["url"], item["site"]) == ("http://sputniknews.com/russia/20150724/1024986748.html",
+                                           "sputniknews.com")
+    assert item["article_id"] == "1024986748" and item["source"]["fetched_url"] == mobile
+    # The newsroom showed Moscow time then: the page's 10:25 +01:00 is rendered in it.
+    assert item["published"] == "2021-12-27T12:25:00+03:00"
+
+
 def test_scrapy_list_shows_one_spider_per_edition(tmp_path):
     command, env = crawl_command(tmp_path)
     done = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, env=env,
@@ -138,3 +157,19 @@ def test_json_of_outcome_is_per_crawl(crawls):
     _, outcome, _ = crawls
     assert sorted(outcome) == sorted(f"{mode}/{name}" for mode in ("live", "replay") for name in NAMES)
 
+
+
+def _spider_with_source(name: str, **arguments: str):
+    # The project's settings, the reactor left as the test run has it.
+    settings = {key: value for key, value in get_project_settings().copy_to_dict().items()
+                if not key.startswith("TWISTED")}
+    cls = SPIDER_CLASSES[name]
+    return cls.from_crawler(get_crawler(cls, settings), **arguments)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_web_archive_sources_ask_for_every_host_of_the_edition(name):
+    hosts = EDITIONS[name].hosts
+    assert WaybackSource(_spider_with_source(name, source="wayback")).hosts == list(hosts)
+    commoncrawl = CommonCrawlSource(_spider_with_source(name, source="commoncrawl", crawls="CC-MAIN-2021-49"))
+    assert commoncrawl.queries == [("CC-MAIN-2021-49", host) for host in hosts]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -58,6 +59,8 @@ def test_zones_and_publishers_by_year():
     serbian = EDITIONS["sputnik_sr"]
     assert serbian.language_for("lat.sputnikportal.rs") == "sr-Latn"
     assert serbian.language_for("sputnikportal.rs") == "sr-Cyrl"
+    assert serbian.publisher_for("sputnikportal.rs", date(2023, 5, 31)) == "Sputnik Србија"
+    assert serbian.publisher_for("lat.sputnikportal.rs", date(2023, 5, 31)) == "Sputnik Srbija"
 
 
 GOOD = """
@@ -87,3 +90,11 @@ def test_one_table_is_one_edition():
 def test_a_broken_registry_says_where(broken, message):
     with pytest.raises(RegistryError, match=re.escape(message)):
         parse_registry(broken)
+
+
+def test_readme_lists_every_edition_with_its_hosts_and_language():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for edition in EDITIONS.values():
+        hosts = ", ".join(use.host for use in edition.host_uses if use.mobile_of is None)
+        assert re.search(rf"^\| `{edition.name}` \| {re.escape(hosts)}( \(\+ `m\.`\))? \| "
+                         rf"{re.escape(edition.language)} \|$", readme, re.M), edition.name

@@ -57,7 +57,7 @@ def test_summer_time_and_variants(value: str | int, expected: str) -> None:
 
 
 def test_other_edition_zone() -> None:
-    # The English newsroom shows GMT since the 2021 layout, Moscow time before.
+    # The English newsroom shows GMT since 2020, Moscow time before.
     assert normalize_datetime(1640597100, SPUTNIK_EN.timezone) == "2021-12-27T09:25:00+00:00"
     assert normalize_datetime("19:20 27.08.2019", SPUTNIK_EN.zone_on(date(2019, 8, 27))) == \
         "2019-08-27T19:20:00+03:00"

@@ -10,6 +10,7 @@ from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.spiders.sputnik_fr import SputnikFrSpider
 from crawler.state import open_store
 from pipelines.dedupe import DedupePipeline
+from pipelines.normalize import NormalizePipeline
 from pipelines.validate import ValidatePipeline
 from tests.test_exporters import article
 
@@ -187,3 +188,23 @@ def test_dedupe_item_is_not_stored_after_a_feed_write_failed(tmp_path):
     finish(pipeline)
     assert stored_row(tmp_path) is None
     assert stats.get_value("dedupe/stored") is None
+
+
+def test_normalize_takes_publisher_language_zone_and_edition_from_the_registry():
+    pipeline, _ = build(NormalizePipeline)  # a French crawl, but the item says where it is from
+    item = run(pipeline.process_item(article(
+        url="http://m.de.sputniknews.com/politik/20200413326900079-corona/?utm_source=x", site=None,
+        article_id=None, publisher=None, language=None, published="10:25 13.04.2020")))
+    assert item.url == "http://de.sputniknews.com/politik/20200413326900079-corona/"
+    assert (item.site, item.article_id, item.edition) == ("de.sputniknews.com", "326900079", "sputnik_de")
+    assert (item.publisher, item.language) == ("Sputnik Deutschland", "de-DE")
+    assert item.published == "2020-04-13T10:25:00+02:00"  # Berlin summer time
+
+
+def test_normalize_keeps_what_the_page_says_and_the_items_own_edition():
+    pipeline, _ = build(NormalizePipeline)
+    item = run(pipeline.process_item(article(url="https://fr.sputniknews.africa/20240101/x-1054083153.html",
+                                             site=None, publisher=None, edition="sputnik_fr")))
+    assert (item.site, item.publisher, item.edition) == ("fr.sputniknews.africa", "Sputnik Afrique", "sputnik_fr")
+    said = run(pipeline.process_item(article(publisher="Sputnik France")))
+    assert said.publisher == "Sputnik France" and said.edition == "sputnik_fr"
