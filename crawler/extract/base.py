@@ -185,6 +185,11 @@ class ArticleLayout:
 
     def audio(self) -> dict[str, Any] | None:
         """The episode of a podcast page: ``{"url", "duration", "show"}``."""
+        return dict(self._audio) if self._audio else None
+
+    @cached_property
+    def _audio(self) -> dict[str, Any] | None:
+        # Found once: kind() asks too.
         audio = media_of(self._visible(self._PLAYER), self.page) or self._microdata_media("audio")
         if audio is None:
             return None
@@ -198,6 +203,10 @@ class ArticleLayout:
 
     def video(self) -> dict[str, Any] | None:
         """The main video of a video page: ``{"url", "duration"}``."""
+        return dict(self._video) if self._video else None
+
+    @cached_property
+    def _video(self) -> dict[str, Any] | None:
         return media_of(self._visible(self._MAIN_VIDEO), self.page) or self._microdata_media("video")
 
     def _microdata_media(self, name: str) -> dict[str, Any] | None:

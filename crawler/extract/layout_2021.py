@@ -65,7 +65,7 @@ class Layout2021(ArticleLayout):
         kind = (block.get("data-type") or "").strip().lower()
         if kind in self.TEXT_BLOCKS:
             return paragraphs(block, skip=self._is_boxed)
-        if kind == "photolenta" and len(self.gallery()) > 1:
+        if kind == "photolenta" and self._pictures:
             # A gallery's captions are its text, in the order of the pictures.
             return [caption for caption in map(self._caption, self._PHOTOS(block)) if caption]
         return []
@@ -76,7 +76,7 @@ class Layout2021(ArticleLayout):
     # --- page kinds ---------------------------------------------------------
 
     def live_entries(self) -> list[dict[str, str]]:
-        return list(self._entries)
+        return [dict(entry) for entry in self._entries]
 
     @cached_property
     def _entries(self) -> list[dict[str, Any]]:
@@ -90,6 +90,11 @@ class Layout2021(ArticleLayout):
         return {"time": time, "text": "\n\n".join(filter(None, [title, *text]))}
 
     def gallery(self) -> list[dict[str, str | None]]:
+        return [dict(picture) for picture in self._pictures]
+
+    @cached_property
+    def _pictures(self) -> list[dict[str, str | None]]:
+        # Found once: kind() and the body ask too. One picture is an illustration.
         photos = self._PHOTOS(self.root) if self.root is not None else []
         pictures = [{"image": self._photo_image(photo), "caption": self._caption(photo)}
                     for photo in photos]
