@@ -17,8 +17,8 @@ from typing import Any
 
 from crawler.extract.base import ArticleLayout
 from crawler.extract.blocks import css, xpath
-from crawler.extract.jsonld import article_object
 from crawler.extract.conventions import split_credits
+from crawler.extract.jsonld import article_object
 from crawler.extract.page import Page
 from crawler.normalize import clean_text
 
