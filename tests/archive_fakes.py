@@ -15,6 +15,8 @@ the first time. Every request is logged (tests.site.requestlog).
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import threading
@@ -48,6 +50,11 @@ class Archives:
     throttle_once: set[tuple[str, str]] = field(default_factory=set)
     cdx_rows: list[list[str]] = field(default_factory=list)
     pages: dict[tuple[str, str], WaybackPage] = field(default_factory=dict)
+
+
+def sha1_base32(payload: bytes) -> str:
+    """A payload digest as both archives' indexes give it: base32 sha1, no prefix."""
+    return base64.b32encode(hashlib.sha1(payload).digest()).decode("ascii")
 
 
 def _host_matches(url: str, query: str) -> bool:

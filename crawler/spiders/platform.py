@@ -7,6 +7,7 @@ import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -28,7 +29,8 @@ from crawler.extract import NotAnArticle, extract_article
 from crawler.items import ArticleItem
 from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
 from crawler.replay import ReplayPlan
-from crawler.sources import archive_source
+from crawler.sources.cache import SitemapIdCache
+from crawler.sources.run import ArchiveRun
 from crawler.state import ArticleStore
 from crawler.urls import article_id_from_url
 from pipelines.dedupe import DedupePipeline
@@ -50,6 +52,8 @@ class PlatformSpider(SitemapSpider):
     """
 
     edition: ClassVar[Edition]
+    # The window's article URLs of the sitemap being read (None: an index).
+    sitemap_articles: list[str] | None = None
     sitemap_follow = [r"/sitemap_article"]
     sitemap_rules = [("", "parse_article")]
 
@@ -75,6 +79,7 @@ class PlatformSpider(SitemapSpider):
         # OffsiteMiddleware keeps the crawl on the edition's own hosts.
         spider.allowed_domains = sorted(spider.hosts)
         spider.urls = DiscoveryFilter(spider.hosts, spider.window)
+        spider.sitemap_ids = SitemapIdCache(Path(crawler.settings["INDEX_CACHE_DIR"]))
         _carry_contact_into_user_agent(crawler.settings)
         if spider.replay_specs:
             # Settings are still open here: replay needs no robots.txt, and
@@ -99,7 +104,11 @@ class PlatformSpider(SitemapSpider):
             plan = ReplayPlan(self, self.urls, shard=self.arguments.shard)
             requests = plan.requests(self.replay_specs, self.parse_article)
         else:
-            requests = archive_source(source, self).requests()
+            if "sitemaps" in self.arguments.discover:
+                # Only their ids are read (sitemap_filter): for the coverage report.
+                yield self._sitemap_request(f"{self.site}{SITEMAP_INDEX_PATH}")
+            self.archive_run = ArchiveRun(self)
+            requests = self.archive_run.requests()
         async for request in requests:
             yield request
 
@@ -117,6 +126,7 @@ class PlatformSpider(SitemapSpider):
                           errback=self.listing_failed, meta=self._sitemap_meta())
 
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
+        self.sitemap_articles = None
         try:
             listed = list(super()._parse_sitemap(response))
         except UnusableListing as e:
@@ -129,6 +139,9 @@ class PlatformSpider(SitemapSpider):
         except (OSError, EOFError, struct.error, zlib.error):
             self._unusable_listing(response, "bad_gzip")
             return
+        if self.sitemap_articles is not None:
+            self.sitemap_ids.save(urlsplit(response.url).hostname or "", response.url,
+                                  self.sitemap_articles)
         for request in listed:
             if request.callback == self._parse_sitemap:
                 yield request.replace(meta=self._sitemap_meta(), errback=self.listing_failed)
@@ -152,6 +165,9 @@ class PlatformSpider(SitemapSpider):
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         index = is_index(entries)
+        if not index:
+            # The window's articles it lists, kept for the coverage report.
+            self.sitemap_articles = []
         for entry in entries:
             loc = entry.get("loc", "")
             if index:
@@ -159,8 +175,15 @@ class PlatformSpider(SitemapSpider):
                     yield entry
                 else:
                     self.crawler.stats.inc_value("discovery/sitemap/out_of_window")
-            elif self._wanted(loc, "sitemap", entry.get("lastmod")):
-                yield entry
+            else:
+                self._note_listed(loc)
+                # An archive run reads the ids only; the live site is not asked for the pages.
+                if not self.arguments.from_archives and self._wanted(loc, "sitemap", entry.get("lastmod")):
+                    yield entry
+
+    def _note_listed(self, url: str) -> None:
+        if self.urls.skip_reason_for_article(url) is None and self.sitemap_articles is not None:
+            self.sitemap_articles.append(url)
 
     def _archived_reason(self, url: str, listing: str, lastmod: str | None) -> str | None:
         """Why an article the store already holds is not requested again.
