@@ -1,7 +1,7 @@
 """Which capture of each article a multi-archive run fetches, once every index is read.
 
-Every capture the indexes list for an article of the window lands in exactly
-one bucket, counted as ``archive/captures/<bucket>``:
+Every distinct capture the indexes list for an article of the window lands
+in exactly one bucket, counted as ``archive/captures/<bucket>``:
 
 - ``chosen``: fetched;
 - ``held_digest``: its payload digest is in the store (archived before);
@@ -65,6 +65,8 @@ class CaptureSelector:
         kept = self.listed.setdefault(listed.article_id, {})
         key = (listed.source, listed.group)
         held = kept.get(key)
+        if held is not None and held.capture == listed.capture:
+            return  # the same capture listed again (a Wayback answer asked anew)
         if held is not None:
             # Repeated captures of one text in one archive: the newest stands.
             self.buckets["older" if not self.keep_all else "same_payload"] += 1

@@ -79,7 +79,8 @@ class PlatformSpider(SitemapSpider):
         # OffsiteMiddleware keeps the crawl on the edition's own hosts.
         spider.allowed_domains = sorted(spider.hosts)
         spider.urls = DiscoveryFilter(spider.hosts, spider.window)
-        spider.sitemap_ids = SitemapIdCache(Path(crawler.settings["INDEX_CACHE_DIR"]))
+        cache_dir = crawler.settings.get("INDEX_CACHE_DIR")
+        spider.sitemap_ids = SitemapIdCache(Path(cache_dir)) if cache_dir else None
         _carry_contact_into_user_agent(crawler.settings)
         if spider.replay_specs:
             # Settings are still open here: replay needs no robots.txt, and
@@ -139,7 +140,7 @@ class PlatformSpider(SitemapSpider):
         except (OSError, EOFError, struct.error, zlib.error):
             self._unusable_listing(response, "bad_gzip")
             return
-        if self.sitemap_articles is not None:
+        if self.sitemap_articles is not None and self.sitemap_ids is not None:
             self.sitemap_ids.save(urlsplit(response.url).hostname or "", response.url,
                                   self.sitemap_articles)
         for request in listed:
