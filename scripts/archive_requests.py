@@ -8,7 +8,8 @@ hold N articles of December 2021, made from one sample page
 texts. Index pages hold 100 lines here (Common Crawl's real ones 15,000, the
 Wayback CDX 5,000 as this project asks), so paging shows at this size.
 
-Three scenarios, each in a fresh directory, with no politeness delay:
+Three scenarios, each in a fresh directory, one request at a time per
+archive service as in production but with no politeness delay:
 a first run, the same run again, and a first run killed (SIGKILL) once half
 the captures are fetched, then resumed. Prints a Markdown table of requests
 by kind.
@@ -38,7 +39,10 @@ CRAWL = "CC-MAIN-2021-52"
 FILE = f"crawl-data/{CRAWL}/warc/{CRAWL}-00000.warc.gz"
 HOST = "https://fr.sputniknews.com"
 ARGS = {"since": "2021-12-01", "until": "2021-12-31", "source": "commoncrawl,wayback", "crawls": CRAWL}
-SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "DOWNLOAD_SLOTS": "{}",
+# The project's slots (one request at a time per archive service), without their delays.
+SLOTS = '{"commoncrawl-index": {"concurrency": 1, "delay": 0}, "commoncrawl-data": {"concurrency": 1, \
+"delay": 0}, "wayback-cdx": {"concurrency": 1, "delay": 0}, "wayback": {"concurrency": 1, "delay": 0}}'
+SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "DOWNLOAD_SLOTS": SLOTS,
             "COVERAGE_ENABLED": "False", "LOG_LEVEL": "WARNING"}
 KINDS = {"/cc-index/": "Common Crawl index", "/cc-data/": "Common Crawl records",
          "/cdx": "Wayback CDX", "/web/": "Wayback captures"}
