@@ -216,15 +216,15 @@ def _capture_sources(db: sqlite3.Connection) -> dict[str, set[str]]:
 # --- writing --------------------------------------------------------------------------------
 
 
-def write_report(coverage: Coverage, directory: Path, spider: str, run: str) -> Path:
-    """Writes the JSON, Markdown and missing-ids files; returns the JSON's path."""
+def write_report(coverage: Coverage, directory: Path, spider: str, run: str) -> tuple[Path, dict[str, Any]]:
+    """Writes the JSON, Markdown and missing-ids files; returns the JSON's path and the report."""
     report = coverage.report(spider, run)
     base = directory / spider / f"coverage-{run}"
     write_atomically(base.with_name(base.name + "-missing.txt"),
                      "".join(coverage.missing_lines()).encode("utf-8"))
     write_atomically(base.with_suffix(".md"), markdown(report).encode("utf-8"))
     write_atomically(base.with_suffix(".json"), json.dumps(report, indent=1).encode("utf-8"))
-    return base.with_suffix(".json")
+    return base.with_suffix(".json"), report
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     coverage = build(hosts, window, Path(settings["INDEX_CACHE_DIR"]),
                      settings["STATE_URI"].replace("%(spider)s", options.spider))
     run = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%S")
-    path = write_report(coverage, Path(settings["COVERAGE_DIR"]), options.spider, run)
+    path, _ = write_report(coverage, Path(settings["COVERAGE_DIR"]), options.spider, run)
     print(path.with_suffix(".md").read_text(encoding="utf-8"))
     print(f"Written: {path}, {path.with_suffix('.md')}")
     return 0

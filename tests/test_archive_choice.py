@@ -15,7 +15,7 @@ from crawler.sources.cache import CommonCrawlCache, WaybackCache
 from crawler.sources.captures import Capture
 from crawler.sources.crawls import crawl_end, crawls_for_window
 from crawler.sources.selection import CaptureSelector, Listed
-from crawler.state.captures import HeldCapture, SqliteCaptureStore, normalise_digest
+from crawler.state.captures import HeldCapture, SqliteCaptureStore, normalise_digest, open_capture_store
 from crawler.window import DateWindow
 
 RAW = hashlib.sha1(b"payload").digest()
@@ -144,3 +144,8 @@ def test_capture_store_keeps_the_first_source_of_a_digest(tmp_path):
     assert store.held("1") == {f"sha1:{B32}"} and store.held("2") == set()
     assert [c.source for c in store.all()] == ["commoncrawl"]
     store.close()
+
+
+def test_redis_stores_keep_no_digests_and_say_so(caplog):
+    assert open_capture_store("redis://127.0.0.1:1/0?prefix=x") is None
+    assert "SQLite store only" in caplog.text

@@ -42,12 +42,12 @@ class CoverageReport:
                              state_uri if settings.getbool("STATE_ENABLED") else "")
             start = self.crawler.stats.get_value("start_time")
             run = start.strftime("%Y-%m-%dT%H-%M-%S") if start else "run"
-            path = write_report(coverage, Path(settings["COVERAGE_DIR"]), spider.name, run)
+            path, report = write_report(coverage, Path(settings["COVERAGE_DIR"]), spider.name, run)
         except (OSError, ValueError):
             self.crawler.stats.inc_value("coverage/errors")
             logger.error("Could not write the coverage report", exc_info=True)
             return
-        total = coverage.report(spider.name, run)["total"]
+        total = report["total"]
         self.crawler.stats.set_value("coverage/missing", total["missing"])
         logger.info("Coverage report: %s articles known, %s archived, %s missing: %s",
                     total["known"]["any"], total["archived"]["any"], total["missing"], path)
