@@ -29,15 +29,15 @@ ARCHIVE_SOURCE_DOWN_AFTER = 10
 COMMONCRAWL_DATA_URL = "https://data.commoncrawl.org"
 COMMONCRAWL_INDEX_URL = "https://index.commoncrawl.org"
 
+# Where the people running the crawl can be reached; it goes into the
+# User-Agent of every request unless USER_AGENT itself is set.
+CONTACT_URL = os.environ.get("SPUTNIK_CONTACT_URL", "https://github.com/sputnik-archive/sputnik-archive")
+
 # The coverage report written at the end of every live or archive run
 # (crawler.coverage): per month of the window, article ids known, archived and
 # missing, as COVERAGE_DIR/<spider>/coverage-<time>.json, .md and -missing.txt.
 COVERAGE_DIR = f"{os.environ.get('SPUTNIK_OUTPUT_DIR', 'output')}/reports"
 COVERAGE_ENABLED = True
-
-# Where the people running the crawl can be reached; it goes into the
-# User-Agent of every request unless USER_AGENT itself is set.
-CONTACT_URL = os.environ.get("SPUTNIK_CONTACT_URL", "https://github.com/sputnik-archive/sputnik-archive")
 
 # Hosts treated as the edition's own besides its published hosts and the host
 # of ``-a site``: mirrors, or a test site's second name.
@@ -95,13 +95,13 @@ WARC_PREFIX = None
 # SPUTNIK_WORKER_ID, else host-pid.
 WARC_WORKER_ID = None
 
+# Seconds a Wayback CDX answer read to its end is used as it is; after that a
+# run asks only for the captures since the last one it listed.
+WAYBACK_CDX_REFRESH_AFTER = 24 * 3600
 # The Wayback Machine (``-a source=wayback``): its CDX server, and the root of
 # captures, fetched in their ``id_`` form ({WAYBACK_URL}/{timestamp}id_/{url}).
 WAYBACK_CDX_URL = "https://web.archive.org/cdx/search/cdx"
 WAYBACK_URL = "https://web.archive.org/web"
-# Seconds a Wayback CDX answer read to its end is used as it is; after that a
-# run asks only for the captures since the last one it listed.
-WAYBACK_CDX_REFRESH_AFTER = 24 * 3600
 
 # --- Scrapy: project layout ---------------------------------------------------
 
