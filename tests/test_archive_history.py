@@ -96,14 +96,32 @@ def articles() -> dict[str, Article]:
     return _articles()
 
 
-@pytest.fixture
-def fakes(articles, tmp_path):
+def serve(articles: dict[str, Article], tmp: Path):
     archives = Archives()
-    _build(archives, articles, tmp_path)
+    _build(archives, articles, tmp)
     with ArchiveServer(archives) as server:
         index = archives.site["/sitemap_article_index.xml"]
         archives.site["/sitemap_article_index.xml"] = index.replace(b"http://SITE", server.url.encode())
         yield server
+
+
+@pytest.fixture
+def fakes(articles, tmp_path):
+    """Fakes of one test's own, which it may change."""
+    yield from serve(articles, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def combined(articles, tmp_path_factory):
+    """A first combined run with sitemap discovery, then the same run again, in one directory."""
+    for server in serve(articles, tmp_path_factory.mktemp("fakes")):
+        workdir = tmp_path_factory.mktemp("combined")
+        first = crawl(server, workdir, {**BOTH, "discover": "sitemaps"})
+        first.requests = server.log.entries()  # type: ignore[attr-defined]
+        server.log.clear()
+        second = crawl(server, workdir, {**BOTH, "discover": "sitemaps"})
+        second.requests = server.log.entries()  # type: ignore[attr-defined]
+        yield first, second
 
 
 def settings(fakes: ArchiveServer, **more: str) -> dict[str, str]:
@@ -118,14 +136,18 @@ def crawl(fakes: ArchiveServer, workdir: Path, args: dict[str, str], **more: str
 
 # --- what the fakes were asked ------------------------------------------------------------
 
-def record_fetches(fakes: ArchiveServer) -> list[tuple[str, str]]:
-    """Captures answered: Common Crawl ranges and Wayback id_ pages."""
-    return [(r.target, r.headers.get("Range", "")) for r in fakes.log.entries()
+def logged(asked) -> list:
+    return asked.log.entries() if isinstance(asked, ArchiveServer) else asked.requests
+
+
+def record_fetches(asked) -> list[tuple[str, str]]:
+    """Captures answered (by the fakes, or in a run's requests): Common Crawl ranges and Wayback id_ pages."""
+    return [(r.target, r.headers.get("Range", "")) for r in logged(asked)
             if r.path.startswith(("/cc-data/", "/web/")) and r.status in (200, 206)]
 
 
-def index_requests(fakes: ArchiveServer, prefix: str) -> list[str]:
-    return [r.target for r in fakes.log.entries() if r.path.startswith(prefix) and r.status is not None]
+def index_requests(asked, prefix: str) -> list[str]:
+    return [r.target for r in logged(asked) if r.path.startswith(prefix) and r.status is not None]
 
 
 def sources_of(items: list[dict]) -> dict[str, str]:
@@ -134,21 +156,21 @@ def sources_of(items: list[dict]) -> dict[str, str]:
 
 # --- one run over both archives ---------------------------------------------------------------
 
-def test_combined_run_takes_one_capture_per_article_from_the_preferred_archive(fakes, tmp_path, articles):
-    result = crawl(fakes, tmp_path, {**BOTH, "discover": "sitemaps"})
+def test_combined_run_takes_one_capture_per_article_from_the_preferred_archive(combined):
+    result, _ = combined
     assert sources_of(result.items) == {**{i: "commoncrawl" for i in CC_IDS},
                                         IDS[4]: "wayback", IDS[5]: "wayback"}
     assert len(result.items) == 6
     # The newest of 5's two texts; 3 and 4 from Common Crawl, not again from Wayback.
     five = next(item for item in result.items if item["article_id"] == IDS[4])
     assert five["fetched_at"] == "2022-01-10T08:00:00Z"
-    assert len(record_fetches(fakes)) == 6
+    assert len(record_fetches(result)) == 6
     stats = result.stats
     assert (stats["archive/skipped/other_source"], stats["archive/skipped/older"]) == (2, 1)
     assert (stats["commoncrawl/captures/chosen"], stats["wayback/captures/chosen"]) == (4, 2)
     # The sitemaps give ids only: no article page is asked of the live site.
-    assert fakes.log.count("/sitemap_article.xml") == 1
-    assert not [r for r in fakes.log.entries() if r.path.startswith("/2021")]
+    assert len([r for r in result.requests if r.path == "/sitemap_article.xml"]) == 1
+    assert not [r for r in result.requests if r.path.startswith("/2021")]
     assert "Indexes read: 6 articles listed; 6 captures to fetch (wayback 2, commoncrawl 4)" in result.log
     assert "Archive run finished: fetched 6 (wayback 2, commoncrawl 4)" in result.log
 
@@ -159,9 +181,10 @@ def test_prefer_wayback_takes_its_captures_first(fakes, tmp_path):
                                         **{i: "wayback" for i in WB_IDS}}
 
 
-def test_coverage_report_counts_equal_the_fakes(fakes, tmp_path):
-    crawl(fakes, tmp_path, {**BOTH, "discover": "sitemaps"})
-    (path,) = (tmp_path / "output" / "reports" / "sputnik_fr").glob("coverage-*.json")
+def test_coverage_report_counts_equal_the_fakes(combined):
+    first, second = combined
+    tmp_path = first.workdir
+    path = report_of(first)
     report = json.loads(path.read_text())
     (december,) = report["months"]
     assert december["month"] == "2021-12"
@@ -170,6 +193,7 @@ def test_coverage_report_counts_equal_the_fakes(fakes, tmp_path):
     assert december["missing"] == 1
     assert december["versions"] == {"listed": 7, "archived": 6}
     assert report["total"] == {k: v for k, v in december.items() if k != "month"}
+    assert json.loads(report_of(second).read_text())["months"] == report["months"]
     missing = path.with_name(report["missing_ids_file"]).read_text()
     assert missing.split("\t")[:2] == ["2021-12", IDS[6]]
     assert "| 2021-12 | 4 | 4 | 7 | 7 | 6 | 4 | 2 | 0 | 0 | 1 | 7 | 6 |" in path.with_suffix(".md").read_text()
@@ -178,10 +202,14 @@ def test_coverage_report_counts_equal_the_fakes(fakes, tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=60,
                           env=crawl_command(tmp_path)[1])
     assert done.returncode == 0, done.stderr
-    reports = sorted((tmp_path / "output" / "reports" / "sputnik_fr").glob("coverage-*.json"))
-    assert len(reports) == 2
-    again = json.loads(reports[-1 if reports[0] == path else 0].read_text())
-    assert again["months"] == report["months"]
+    reports = set((tmp_path / "output" / "reports" / "sputnik_fr").glob("coverage-*.json"))
+    (on_demand,) = reports - {report_of(first), report_of(second)}
+    assert json.loads(on_demand.read_text())["months"] == report["months"]
+
+
+def report_of(result: CrawlResult) -> Path:
+    run = result.stats["start_time"][:19].replace(":", "-")
+    return result.workdir / "output" / "reports" / "sputnik_fr" / f"coverage-{run}.json"
 
 
 def coverage_command() -> list[str]:
@@ -190,14 +218,12 @@ def coverage_command() -> list[str]:
 
 # --- never fetch what is held -------------------------------------------------------------------
 
-def test_second_run_fetches_no_record_and_asks_no_common_crawl_index(fakes, tmp_path):
-    crawl(fakes, tmp_path, BOTH)
-    fakes.log.clear()
-    second = crawl(fakes, tmp_path, BOTH)
+def test_second_run_fetches_no_record_and_asks_no_common_crawl_index(combined):
+    _, second = combined
     assert second.items == []
-    assert record_fetches(fakes) == [] and index_requests(fakes, "/cc-index/") == []
+    assert record_fetches(second) == [] and index_requests(second, "/cc-index/") == []
     # A finished Wayback answer younger than WAYBACK_CDX_REFRESH_AFTER is not asked again either.
-    assert index_requests(fakes, "/cdx") == []
+    assert index_requests(second, "/cdx") == []
     # Nine captures listed: eight of payloads archived (3 and 4 twice), and 5's older text.
     assert second.stats["archive/skipped/held_digest"] == 8
     assert second.stats["archive/skipped/held_article"] == 1  # 5's older text
