@@ -254,27 +254,38 @@ def build(hosts: Iterable[str], window: DateWindow, cache_root: Path, state_uri:
     return coverage
 
 
-def main(argv: list[str] | None = None) -> int:
-    from scrapy.utils.project import get_project_settings
-    from scrapy.exceptions import UsageError
+def write_on_demand(settings: Any, spider_name: str, since: str | None, until: str | None) -> Path:
+    """The report of a window from what is on disk now; returns the JSON's path.
+    Raises KeyError for an unknown spider, UsageError for a bad day."""
     from scrapy.spiderloader import SpiderLoader
+
+    spider = SpiderLoader.from_settings(settings).load(spider_name)
+    window = DateWindow.from_arguments(since, until)
+    hosts = [*spider.edition.hosts, *settings.getlist("EDITION_EXTRA_HOSTS")]
+    coverage = build(hosts, window, Path(settings["INDEX_CACHE_DIR"]),
+                     settings["STATE_URI"].replace("%(spider)s", spider_name))
+    run = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%S")
+    path, _ = write_report(coverage, Path(settings["COVERAGE_DIR"]), spider_name, run)
+    return path
+
+
+def add_arguments(parser: Any) -> None:
+    parser.add_argument("--since", help="first day of the window, YYYY-MM-DD (default: no limit)")
+    parser.add_argument("--until", help="last day of the window, YYYY-MM-DD (default: no limit)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from scrapy.exceptions import UsageError
+    from scrapy.utils.project import get_project_settings
 
     parser = argparse.ArgumentParser(prog="python -m crawler.coverage", description=__doc__.split("\n\n")[0])
     parser.add_argument("--spider", required=True, help="edition spider, e.g. sputnik_fr")
-    parser.add_argument("--since", help="first day of the window, YYYY-MM-DD")
-    parser.add_argument("--until", help="last day of the window, YYYY-MM-DD")
+    add_arguments(parser)
     options = parser.parse_args(argv)
-    settings = get_project_settings()
     try:
-        spider = SpiderLoader.from_settings(settings).load(options.spider)
-        window = DateWindow.from_arguments(options.since, options.until)
+        path = write_on_demand(get_project_settings(), options.spider, options.since, options.until)
     except (KeyError, UsageError) as e:
         parser.error(str(e))
-    hosts = [*spider.edition.hosts, *settings.getlist("EDITION_EXTRA_HOSTS")]
-    coverage = build(hosts, window, Path(settings["INDEX_CACHE_DIR"]),
-                     settings["STATE_URI"].replace("%(spider)s", options.spider))
-    run = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%S")
-    path, _ = write_report(coverage, Path(settings["COVERAGE_DIR"]), options.spider, run)
     print(path.with_suffix(".md").read_text(encoding="utf-8"))
     print(f"Written: {path}, {path.with_suffix('.md')}")
     return 0

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.archive_fakes import Archives, ArchiveServer, WaybackPage, sha1_base32
-from tests.crawl import CrawlResult, crawl_command, read_json, read_jsonl, run_crawl
+from tests.crawl import CrawlResult, crawl_command, read_jsonl, run_crawl
 from tests.site.fresh import fresh_article, pick_template
 from tests.site.pages import Article, append_paragraph, load_pages
 from tests.warc_builders import build_warc, html_response, warcinfo
@@ -205,6 +205,12 @@ def test_coverage_report_counts_equal_the_fakes(combined):
     reports = set((tmp_path / "output" / "reports" / "sputnik_fr").glob("coverage-*.json"))
     (on_demand,) = reports - {report_of(first), report_of(second)}
     assert json.loads(on_demand.read_text())["months"] == report["months"]
+    # And as a Scrapy command.
+    command = [coverage_command()[0], "-m", "scrapy", "coverage", "sputnik_fr", "--since", "2021-12-01"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env=crawl_command(tmp_path)[1])
+    assert done.returncode == 0, done.stderr
+    assert "| 2021-12 | 4 | 4 | 7 | 7 | 6 | 4 | 2 | 0 | 0 | 1 | 7 | 6 |" in done.stdout
 
 
 def report_of(result: CrawlResult) -> Path:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Request, Spider
 from scrapy.statscollectors import StatsCollector
@@ -22,6 +22,9 @@ from crawler.httputil import failure_reason, is_html_type
 from crawler.middlewares.archive import DONT_ARCHIVE
 from crawler.middlewares.slowdown import ARCHIVE_SOURCE_KEY, SourceDown
 from crawler.urls import article_id_from_url
+
+if TYPE_CHECKING:
+    from crawler.sources.run import ArchiveRun
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ class IndexedSource:
 
     prefix: ClassVar[str]
 
-    def __init__(self, spider: Spider, run: Any) -> None:
+    def __init__(self, spider: Spider, run: ArchiveRun) -> None:
         self.spider = spider
         self.run = run
         self.stats = spider.crawler.stats

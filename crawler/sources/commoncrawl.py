@@ -21,7 +21,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from scrapy import Request, Spider
@@ -36,6 +36,9 @@ from crawler.sources.captures import (Capture, IndexedSource, api_request, archi
 from crawler.sources.crawls import crawls_for_window
 from crawler.sources.records import FETCH_KEY, CommonCrawlFetch
 
+if TYPE_CHECKING:
+    from crawler.sources.run import ArchiveRun
+
 logger = logging.getLogger(__name__)
 
 INDEX_SLOT = "commoncrawl-index"
@@ -49,7 +52,7 @@ COLLINFO_MAX_AGE = 24 * 3600
 class CommonCrawlSource(IndexedSource):
     prefix = "commoncrawl"
 
-    def __init__(self, spider: Spider, run: Any) -> None:
+    def __init__(self, spider: Spider, run: ArchiveRun) -> None:
         super().__init__(spider, run)
         self.index_url = self.settings["COMMONCRAWL_INDEX_URL"].rstrip("/")
         self.data_url = self.settings["COMMONCRAWL_DATA_URL"].rstrip("/")

@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from scrapy import Request, Spider
@@ -28,6 +28,9 @@ from twisted.python.failure import Failure
 from crawler.sources.cache import WaybackCache, WaybackPage
 from crawler.sources.captures import Capture, IndexedSource, api_request, archive_meta
 from crawler.sources.records import FETCH_KEY, WaybackFetch
+
+if TYPE_CHECKING:
+    from crawler.sources.run import ArchiveRun
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ COLUMNS = ("timestamp", "original", "mimetype", "statuscode", "digest")
 class WaybackSource(IndexedSource):
     prefix = "wayback"
 
-    def __init__(self, spider: Spider, run: Any) -> None:
+    def __init__(self, spider: Spider, run: ArchiveRun) -> None:
         super().__init__(spider, run)
         self.cdx_url = self.settings["WAYBACK_CDX_URL"]
         self.web_url = self.settings["WAYBACK_URL"].rstrip("/")

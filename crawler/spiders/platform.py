@@ -140,9 +140,7 @@ class PlatformSpider(SitemapSpider):
         except (OSError, EOFError, struct.error, zlib.error):
             self._unusable_listing(response, "bad_gzip")
             return
-        if self.sitemap_articles is not None and self.sitemap_ids is not None:
-            self.sitemap_ids.save(urlsplit(response.url).hostname or "", response.url,
-                                  self.sitemap_articles)
+        self._keep_sitemap_ids(response.url)
         for request in listed:
             if request.callback == self._parse_sitemap:
                 yield request.replace(meta=self._sitemap_meta(), errback=self.listing_failed)
@@ -181,6 +179,16 @@ class PlatformSpider(SitemapSpider):
                 # An archive run reads the ids only; the live site is not asked for the pages.
                 if not self.arguments.from_archives and self._wanted(loc, "sitemap", entry.get("lastmod")):
                     yield entry
+
+    def _keep_sitemap_ids(self, sitemap_url: str) -> None:
+        if self.sitemap_articles is None or self.sitemap_ids is None:
+            return
+        try:
+            self.sitemap_ids.save(urlsplit(sitemap_url).hostname or "", sitemap_url, self.sitemap_articles)
+        except OSError:
+            # Only the coverage report misses them; the crawl goes on.
+            self.crawler.stats.inc_value("discovery/sitemap/ids_not_kept")
+            logger.error("Could not keep the ids of %s for the coverage report", sitemap_url, exc_info=True)
 
     def _note_listed(self, url: str) -> None:
         if self.urls.skip_reason_for_article(url) is None and self.sitemap_articles is not None:
