@@ -77,17 +77,22 @@ def test_captures_all_takes_each_text_once_from_the_preferred_archive():
 def test_held_digests_and_held_articles_are_not_fetched():
     held = {"1": {f"sha1:{digest('b')}"}}
     chooser = selector()
-    assert chosen(chooser, held) == [("2", "wayback", "20220101000000")]
-    assert (chooser.buckets["held_digest"], chooser.buckets["held_article"]) == (2, 1)
+    # Text b is held (say, a capture that gave no article); the article is not: text a is next.
+    assert chosen(chooser, held) == [("1", "commoncrawl", "20200101000000"), ("2", "wayback", "20220101000000")]
+    assert (chooser.buckets["held_digest"], chooser.buckets["held_article"]) == (2, 0)
+    chooser = selector()
+    assert chosen(chooser, held, {"1"}) == [("2", "wayback", "20220101000000")]
+    assert chooser.buckets["held_article"] == 1
     # A new text of a held article: only with captures=all or refresh.
-    assert chosen(selector(refresh=True), held)[0] == ("1", "commoncrawl", "20200101000000")
+    assert chosen(selector(refresh=True), held, {"1"})[0] == ("1", "commoncrawl", "20200101000000")
     assert chosen(selector(keep_all=True), held, {"1"})[0] == ("1", "commoncrawl", "20200101000000")
     assert chosen(selector(), {}, {"1", "2"}) == []
 
 
-def test_a_failed_capture_falls_back_to_the_other_archive():
+def test_the_captures_left_aside_are_fallbacks_in_order_of_preference():
     (first, _) = selector().choose(lambda a: set(), lambda a: False)
-    assert [(f.source, f.capture.timestamp) for f in first.fallbacks] == [("wayback", "20220101000000")]
+    assert [(f.source, f.capture.timestamp) for f in first.fallbacks] == [
+        ("commoncrawl", "20200101000000"), ("wayback", "20220101000000")]
 
 
 def test_crawls_that_can_hold_a_window_end_on_or_after_its_first_day():

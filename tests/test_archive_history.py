@@ -35,7 +35,7 @@ FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "DOWNLOAD_SLOTS"
 HOST = "https://fr.sputniknews.com"
 IDS = [str(1_099_100_001 + n) for n in range(7)]
 CC_IDS, WB_IDS = IDS[:4], IDS[2:6]
-OLD, NEW = "20211220080000", "20220110080000"
+OLD, NEW, ERROR_PAGE = "20211220080000", "20220110080000", "20220201080000"
 
 
 def _articles() -> dict[str, Article]:
@@ -46,9 +46,10 @@ def _articles() -> dict[str, Article]:
             for n, article_id in enumerate(IDS)}
 
 
-def _build(archives: Archives, articles: dict[str, Article], tmp: Path) -> None:
+def _build(archives: Archives, articles: dict[str, Article], tmp: Path, error_page: bool) -> None:
     """Common Crawl: 1-4 captured 2021-12-20; Wayback: 3-6 on 2022-01-10, 5 also
-    on 2021-12-20 in an older text; sitemaps: all seven."""
+    on 2021-12-20 in an older text (and with ``error_page``, 6 on 2022-02-01 as
+    an error page served with status 200); sitemaps: all seven."""
     cc = [(articles[i], articles[i].body) for i in CC_IDS]
     specs = [warcinfo()] + [html_response(HOST + a.path, body, date="2021-12-20T08:00:00Z")
                             for a, body in cc]
@@ -65,6 +66,8 @@ def _build(archives: Archives, articles: dict[str, Article], tmp: Path) -> None:
     for article_id in WB_IDS:
         add_capture(archives, articles[article_id], NEW, articles[article_id].body)
     add_capture(archives, articles[IDS[4]], OLD, old_text(articles[IDS[4]]))
+    if error_page:
+        add_capture(archives, articles[IDS[5]], ERROR_PAGE, b"<html><body><h1>Page introuvable</h1></body></html>")
     archives.site["/sitemap_article_index.xml"] = sitemap_index()
     archives.site["/sitemap_article.xml"] = sitemap([HOST + articles[i].path for i in IDS])
 
@@ -96,9 +99,9 @@ def articles() -> dict[str, Article]:
     return _articles()
 
 
-def serve(articles: dict[str, Article], tmp: Path):
+def serve(articles: dict[str, Article], tmp: Path, error_page: bool = False):
     archives = Archives()
-    _build(archives, articles, tmp)
+    _build(archives, articles, tmp, error_page)
     with ArchiveServer(archives) as server:
         index = archives.site["/sitemap_article_index.xml"]
         archives.site["/sitemap_article_index.xml"] = index.replace(b"http://SITE", server.url.encode())
@@ -113,8 +116,9 @@ def fakes(articles, tmp_path):
 
 @pytest.fixture(scope="module")
 def combined(articles, tmp_path_factory):
-    """A first combined run with sitemap discovery, then the same run again, in one directory."""
-    for server in serve(articles, tmp_path_factory.mktemp("fakes")):
+    """A first combined run with sitemap discovery, then the same run again, in one
+    directory; Wayback's newest capture of 6 is an error page."""
+    for server in serve(articles, tmp_path_factory.mktemp("fakes"), error_page=True):
         workdir = tmp_path_factory.mktemp("combined")
         first = crawl(server, workdir, {**BOTH, "discover": "sitemaps"})
         first.requests = server.log.entries()  # type: ignore[attr-defined]
@@ -164,15 +168,18 @@ def test_combined_run_takes_one_capture_per_article_from_the_preferred_archive(c
     # The newest of 5's two texts; 3 and 4 from Common Crawl, not again from Wayback.
     five = next(item for item in result.items if item["article_id"] == IDS[4])
     assert five["fetched_at"] == "2022-01-10T08:00:00Z"
-    assert len(record_fetches(result)) == 6
+    # 6's newest capture is no article: remembered, and its older capture fetched instead.
+    assert len(record_fetches(result)) == 7
     stats = result.stats
-    assert (stats["archive/skipped/other_source"], stats["archive/skipped/older"]) == (2, 1)
+    unusable = sum(v for k, v in stats.items() if k.startswith("archive/unusable/"))
+    assert unusable == stats["archive/fallback/wayback"] == 1
+    assert (stats["archive/skipped/other_source"], stats["archive/skipped/older"]) == (2, 2)
     assert (stats["commoncrawl/captures/chosen"], stats["wayback/captures/chosen"]) == (4, 2)
     # The sitemaps give ids only: no article page is asked of the live site.
     assert len([r for r in result.requests if r.path == "/sitemap_article.xml"]) == 1
     assert not [r for r in result.requests if r.path.startswith("/2021")]
     assert "Indexes read: 6 articles listed; 6 captures to fetch (wayback 2, commoncrawl 4)" in result.log
-    assert "Archive run finished: fetched 6 (wayback 2, commoncrawl 4)" in result.log
+    assert "Archive run finished: fetched 7 (wayback 3, commoncrawl 4)" in result.log
 
 
 def test_prefer_wayback_takes_its_captures_first(fakes, tmp_path):
@@ -191,12 +198,12 @@ def test_coverage_report_counts_equal_the_fakes(combined):
     assert december["known"] == {"commoncrawl": 4, "wayback": 4, "sitemaps": 7, "any": 7}
     assert december["archived"] == {"commoncrawl": 4, "wayback": 2, "live": 0, "earlier": 0, "any": 6}
     assert december["missing"] == 1
-    assert december["versions"] == {"listed": 7, "archived": 6}
+    assert december["versions"] == {"listed": 8, "archived": 6}  # the error page is a text listed
     assert report["total"] == {k: v for k, v in december.items() if k != "month"}
     assert json.loads(report_of(second).read_text())["months"] == report["months"]
     missing = path.with_name(report["missing_ids_file"]).read_text()
     assert missing.split("\t")[:2] == ["2021-12", IDS[6]]
-    assert "| 2021-12 | 4 | 4 | 7 | 7 | 6 | 4 | 2 | 0 | 0 | 1 | 7 | 6 |" in path.with_suffix(".md").read_text()
+    assert "| 2021-12 | 4 | 4 | 7 | 7 | 6 | 4 | 2 | 0 | 0 | 1 | 8 | 6 |" in path.with_suffix(".md").read_text()
     # On demand, from disk alone, the same counts.
     done = subprocess.run([*coverage_command(), "--since", "2021-12-01", "--until", "2021-12-31"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60,
@@ -210,7 +217,7 @@ def test_coverage_report_counts_equal_the_fakes(combined):
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
                           env=crawl_command(tmp_path)[1])
     assert done.returncode == 0, done.stderr
-    assert "| 2021-12 | 4 | 4 | 7 | 7 | 6 | 4 | 2 | 0 | 0 | 1 | 7 | 6 |" in done.stdout
+    assert "| 2021-12 | 4 | 4 | 7 | 7 | 6 | 4 | 2 | 0 | 0 | 1 | 8 | 6 |" in done.stdout
 
 
 def report_of(result: CrawlResult) -> Path:
@@ -230,8 +237,8 @@ def test_second_run_fetches_no_record_and_asks_no_common_crawl_index(combined):
     assert record_fetches(second) == [] and index_requests(second, "/cc-index/") == []
     # A finished Wayback answer younger than WAYBACK_CDX_REFRESH_AFTER is not asked again either.
     assert index_requests(second, "/cdx") == []
-    # Nine captures listed: eight of payloads archived (3 and 4 twice), and 5's older text.
-    assert second.stats["archive/skipped/held_digest"] == 8
+    # Ten captures listed: nine of payloads held (3 and 4 twice, 6's error page), and 5's older text.
+    assert second.stats["archive/skipped/held_digest"] == 9
     assert second.stats["archive/skipped/held_article"] == 1  # 5's older text
 
 

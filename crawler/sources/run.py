@@ -5,23 +5,26 @@ page at a time); once the last is read, the selector picks the captures to
 fetch (one per article from the preferred archive, or one per new text), the
 plan is logged once, and the captures are requested as ordinary scheduled
 requests. A capture that cannot be had is fetched from the next archive
-that lists the article, if any. At the end, one summary line: fetched,
+that lists the article, if any; one that is no article (an archived error
+page) is remembered as held and the article's next capture is fetched. At the end, one summary line: fetched,
 not fetched by reason, failed by reason.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 from scrapy import Request, Spider, signals
+from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.httputil import failure_reason
 from crawler.sources import archive_source
 from crawler.sources.captures import Capture, FetchGuard
 from crawler.sources.selection import CaptureSelector, Listed
-from crawler.state.captures import SqliteCaptureStore, open_capture_store
+from crawler.state.captures import HeldCapture, SqliteCaptureStore, open_capture_store
 
 logger = logging.getLogger(__name__)
 
@@ -120,18 +123,37 @@ class ArchiveRun:
         request.meta[FALLBACKS_KEY] = fallbacks
         yield request
 
+    def capture_unusable(self, response: Response, reason: str) -> Iterator[Request]:
+        """A capture that gave no article: remembered (its bytes would give none
+        again), then the article's next capture, of any archive."""
+        listed: Listed | None = response.meta.get(CAPTURE_KEY)
+        if listed is None:
+            return
+        self.stats.inc_value(f"archive/unusable/{reason}")
+        if self.captures is not None and listed.digest:
+            held = HeldCapture(listed.article_id, listed.digest, listed.source, listed.capture.url,
+                               response.meta.get("fetched_at") or "")
+            self.captures.add(held, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        yield from self._fallback(listed, response.meta.get(FALLBACKS_KEY, []), reason)
+
     def capture_failed(self, failure: Failure) -> Iterator[Request]:
         """A capture not had (after retries): the next archive's, or counted as failed."""
         meta = failure.request.meta
         listed: Listed = meta[CAPTURE_KEY]
         self.stats.inc_value(f"{listed.source}/records/failed/{failure_reason(failure)}")
+        # The same archive failed for this capture (after retries): another one.
         fallbacks = [f for f in meta.get(FALLBACKS_KEY, []) if f.source != listed.source]
         if not fallbacks:
             self.spider.article_failed(failure)
             return
+        yield from self._fallback(listed, fallbacks, failure_reason(failure))
+
+    def _fallback(self, listed: Listed, fallbacks: list[Listed], reason: str) -> Iterator[Request]:
+        if not fallbacks:
+            return
         self.stats.inc_value(f"archive/fallback/{fallbacks[0].source}")
-        logger.info("Capture not had from %s (%s), asking %s: %s", listed.source,
-                    failure_reason(failure), fallbacks[0].source, failure.request.url)
+        logger.info("Capture of %s not usable from %s (%s), asking %s for another", listed.capture.url,
+                    listed.source, reason, fallbacks[0].source)
         yield from self._fetch(fallbacks[0], fallbacks[1:])
 
     # --- the end ---------------------------------------------------------------------------

@@ -15,7 +15,12 @@ in exactly one bucket, counted as ``archive/captures/<bucket>``:
 ``newest`` takes the first archive of ``-a prefer`` that has a capture not
 held, and its newest one; ``all`` one capture per digest not held, each from
 the first archive of ``prefer`` listing it. The captures left aside stay as
-fallbacks: when the chosen one cannot be had, the next archive's is fetched.
+fallbacks, in the same order: when the chosen one cannot be had, the next
+archive's is fetched; when it is no article (an error page archived with
+status 200), the next capture of the article, of any archive.
+
+An article counts as held when the article store has it (an item went out);
+a digest held alone (a capture that gave no article) skips only that capture.
 """
 from __future__ import annotations
 
@@ -88,7 +93,7 @@ class CaptureSelector:
         candidates = sorted(self.listed[article_id].values(), key=self._order)
         fresh = [c for c in candidates if not c.digest or c.digest not in held]
         self.buckets["held_digest"] += len(candidates) - len(fresh)
-        if fresh and (holds or held) and not (self.keep_all or self.refresh):
+        if fresh and holds and not (self.keep_all or self.refresh):
             self.buckets["held_article"] += len(fresh)
             return []
         if self.keep_all:
@@ -106,7 +111,7 @@ class CaptureSelector:
         for other in rest:
             self.buckets["older" if other.source == chosen.source else "other_source"] += 1
         self.buckets["chosen"] += 1
-        return [Choice(chosen, [c for c in rest if c.source != chosen.source])]
+        return [Choice(chosen, rest)]
 
     def _one_per_text(self, fresh: list[Listed]) -> list[Choice]:
         by_text: dict[str, list[Listed]] = {}

@@ -245,20 +245,28 @@ class PlatformSpider(SitemapSpider):
 
     # --- what responses become ------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    def parse_article(self, response: Response) -> Iterator[ArticleItem | Request]:
         if not isinstance(response, TextResponse):
             self._skip(response.url, "not_html")
+            yield from self._next_capture(response, "not_html")
             return
         try:
             fields = extract_article(response, self.edition)
         except NotAnArticle as e:
             self._skip(response.url, e.reason)
+            yield from self._next_capture(response, e.reason)
             return
         yield ArticleItem(
             **fields,
             fetched_at=response.meta.get("fetched_at"),
             source=response.meta.get("source", {}),
         )
+
+    def _next_capture(self, response: Response, reason: str) -> Iterator[Request]:
+        """An archive capture that is no article: another capture of it, if any."""
+        run = getattr(self, "archive_run", None)
+        if run is not None:
+            yield from run.capture_unusable(response, reason)
 
     def article_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
