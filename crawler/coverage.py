@@ -45,6 +45,7 @@ from crawler.window import DateWindow
 
 KNOWN = ("commoncrawl", "wayback", "sitemaps")
 ARCHIVED = ("commoncrawl", "wayback", "live", "earlier")
+NO_STORE = " No SQLite store was read (none yet, or STATE_URI is Redis): nothing counts as archived."
 
 
 @dataclass
@@ -77,6 +78,9 @@ class Coverage:
         self.urls = DiscoveryFilter(self.hosts, window)
         self.window = window
         self.months: dict[str, Month] = defaultdict(Month)
+        # False when no SQLite store could be read (none yet, or a Redis store):
+        # then nothing counts as archived, and the report says so.
+        self.store_read = False
 
     def _month(self, url: str) -> tuple[Month, str] | None:
         """The month and article id of a URL of the window, else None."""
@@ -124,7 +128,8 @@ class Coverage:
         return {"spider": spider, "run": run,
                 "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "window": {"since": _iso(self.window.since), "until": _iso(self.window.until)},
-                "hosts": self.hosts, "months": months, "total": total.counts(),
+                "hosts": self.hosts, "store_read": self.store_read, "months": months,
+                "total": total.counts(),
                 "missing_ids_file": f"coverage-{run}-missing.txt"}
 
     def missing_lines(self) -> Iterator[str]:
@@ -235,7 +240,8 @@ def markdown(report: dict[str, Any]) -> str:
     rows = [_row(m["month"], m) for m in report["months"]] + [_row("**total**", report["total"])]
     return (f"# Coverage of {report['spider']}, {window['since'] or '…'} to {window['until'] or '…'}\n\n"
             f"Run {report['run']}, written {report['generated_at']}. Ids known but never archived: "
-            f"`{report['missing_ids_file']}`.\n\n" + head + "".join(rows))
+            f"`{report['missing_ids_file']}`.{'' if report['store_read'] else NO_STORE}\n\n"
+            + head + "".join(rows))
 
 
 def _row(label: str, counts: dict[str, Any]) -> str:
@@ -250,7 +256,7 @@ def _row(label: str, counts: dict[str, Any]) -> str:
 def build(hosts: Iterable[str], window: DateWindow, cache_root: Path, state_uri: str) -> Coverage:
     coverage = Coverage(hosts, window)
     read_index_cache(coverage, cache_root)
-    read_store(coverage, state_uri)
+    coverage.store_read = read_store(coverage, state_uri)
     return coverage
 
 

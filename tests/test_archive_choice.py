@@ -17,6 +17,7 @@ from crawler.sources.crawls import crawl_end, crawls_for_window
 from crawler.sources.selection import CaptureSelector, Listed
 from crawler.state.captures import HeldCapture, SqliteCaptureStore, normalise_digest, open_capture_store
 from crawler.window import DateWindow
+from tests.redis_server import redis_server
 
 RAW = hashlib.sha1(b"payload").digest()
 B32 = base64.b32encode(RAW).decode()
@@ -151,6 +152,13 @@ def test_capture_store_keeps_the_first_source_of_a_digest(tmp_path):
     store.close()
 
 
-def test_redis_stores_keep_no_digests_and_say_so(caplog):
-    assert open_capture_store("redis://127.0.0.1:1/0?prefix=x") is None
-    assert "SQLite store only" in caplog.text
+def test_redis_stores_keep_digests_apart_from_the_articles(tmp_path):
+    with redis_server(tmp_path) as url:
+        store = open_capture_store(f"{url}?prefix=sputnik:state:sputnik_fr")
+        capture = HeldCapture("1", f"sha1:{B32}", "wayback", "https://x/1", "2021-12-20T08:00:00Z")
+        assert store.add(capture, "now") and not store.add(capture, "later")
+        assert store.held("1") == {f"sha1:{B32}"} and store.held("2") == set()
+        assert list(store.all()) == [capture]
+        # The article store's count scans <prefix>:*, which these keys never match.
+        assert not list(store.client.scan_iter(match="sputnik:state:sputnik_fr:*"))
+        store.close()

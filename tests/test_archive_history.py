@@ -194,7 +194,7 @@ def test_coverage_report_counts_equal_the_fakes(combined):
     path = report_of(first)
     report = json.loads(path.read_text())
     (december,) = report["months"]
-    assert december["month"] == "2021-12"
+    assert december["month"] == "2021-12" and report["store_read"] is True
     assert december["known"] == {"commoncrawl": 4, "wayback": 4, "sitemaps": 7, "any": 7}
     assert december["archived"] == {"commoncrawl": 4, "wayback": 2, "live": 0, "earlier": 0, "any": 6}
     assert december["missing"] == 1

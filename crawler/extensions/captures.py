@@ -25,7 +25,7 @@ from scrapy.http import Response
 from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.middlewares.archive import META_KEY
 from crawler.sources.run import CAPTURE_KEY
-from crawler.state.captures import HeldCapture, SqliteCaptureStore, open_capture_store
+from crawler.state.captures import CaptureStore, HeldCapture, open_capture_store
 from warc.writer import payload_digest
 
 
@@ -46,7 +46,7 @@ def held_capture(item: Any, response: Response) -> HeldCapture | None:
 
 
 class CaptureDigests:
-    def __init__(self, crawler: Crawler, store: SqliteCaptureStore) -> None:
+    def __init__(self, crawler: Crawler, store: CaptureStore) -> None:
         self.crawler = crawler
         self.store = store
 
@@ -56,8 +56,6 @@ class CaptureDigests:
         if not settings.getbool("STATE_ENABLED"):
             raise NotConfigured
         store = open_capture_store(settings["STATE_URI"].replace("%(spider)s", crawler.spidercls.name))
-        if store is None:
-            raise NotConfigured
         extension = cls(crawler, store)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)

@@ -24,7 +24,7 @@ from crawler.httputil import failure_reason
 from crawler.sources import archive_source
 from crawler.sources.captures import Capture, FetchGuard
 from crawler.sources.selection import CaptureSelector, Listed
-from crawler.state.captures import HeldCapture, SqliteCaptureStore, open_capture_store
+from crawler.state.captures import CaptureStore, HeldCapture, open_capture_store
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class ArchiveRun:
         self.sources = {name: archive_source(name, spider, self) for name in arguments.sources}
         self.reading = set(self.sources)
         self.guards = {name: FetchGuard(self.stats, name) for name in self.sources}
-        self.captures: SqliteCaptureStore | None = None
+        self.captures: CaptureStore | None = None
         spider.crawler.signals.connect(self.log_summary, signal=signals.spider_closed)
 
     def alone(self, name: str) -> bool:

@@ -7,16 +7,16 @@ form of our own WARC ``WARC-Payload-Digest``; ``normalise_digest`` brings an
 index's value (bare, lower case, or hex) to it.
 
 The table lives in the SQLite article store's file, beside ``articles``, with
-its own connection (WAL lets both write). A row is written only once the
-capture's item is out (or dropped on purpose), as for the article store. The
-Redis backend keeps no digests: ``open_capture_store`` says so and returns
-None, and every capture of an article not yet held is fetched as before.
+its own connection (WAL lets both write). With a Redis store, each article's
+digests are one hash, ``<prefix>-captures:<article_id>`` (a key the article
+store's own ``<prefix>:*`` never matches). A capture is written only once its
+item is out (or dropped on purpose), as for the article store.
 """
 from __future__ import annotations
 
 import base64
 import binascii
-import logging
+import json
 import sqlite3
 import string
 from collections.abc import Iterator
@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.state import StateURIError
 from crawler.state.sqlite import BUSY_TIMEOUT_MS, path_from_uri
-
-logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -97,10 +96,50 @@ class SqliteCaptureStore:
         self.db.close()
 
 
-def open_capture_store(uri: str) -> SqliteCaptureStore | None:
-    """The digest table of the store at ``uri``, or None where it is not kept."""
-    if urlsplit(uri).scheme != "sqlite":
-        logger.warning("Capture digests are kept in the SQLite store only; with this STATE_URI "
-                       "every capture of an article not yet held is fetched")
-        return None
-    return SqliteCaptureStore(path_from_uri(uri))
+class RedisCaptureStore:
+    """The same, in the Redis store of a distributed crawl: field digest, value
+    ``[source, url, captured_at, archived_at]`` as JSON; HSETNX keeps the first."""
+
+    def __init__(self, client: object, prefix: str) -> None:
+        self.client = client
+        self.prefix = f"{prefix}-captures"
+
+    @classmethod
+    def from_uri(cls, uri: str) -> RedisCaptureStore:
+        import redis
+
+        from crawler.state.redis import masked_url, split_prefix
+        url, prefix = split_prefix(uri)
+        client = redis.Redis.from_url(url)
+        try:
+            client.ping()
+        except redis.RedisError as e:
+            raise StateURIError(f"STATE_URI {masked_url(uri)!r}: cannot reach Redis: {e}") from e
+        return cls(client, prefix)
+
+    def held(self, article_id: str) -> set[str]:
+        return {field.decode("ascii") for field in self.client.hkeys(f"{self.prefix}:{article_id}")}
+
+    def add(self, capture: HeldCapture, archived_at: str) -> bool:
+        value = json.dumps([capture.source, capture.url, capture.captured_at, archived_at])
+        return bool(self.client.hsetnx(f"{self.prefix}:{capture.article_id}", capture.digest, value))
+
+    def all(self) -> Iterator[HeldCapture]:
+        for key in self.client.scan_iter(match=f"{self.prefix}:*", count=1000):
+            article_id = key.decode("utf-8").rsplit(":", 1)[1]
+            for digest, value in self.client.hgetall(key).items():
+                source, url, captured_at, _ = json.loads(value)
+                yield HeldCapture(article_id, digest.decode("ascii"), source, url, captured_at)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+CaptureStore = SqliteCaptureStore | RedisCaptureStore
+
+
+def open_capture_store(uri: str) -> CaptureStore:
+    """The capture digests of the store at ``uri`` (the same forms as STATE_URI)."""
+    if urlsplit(uri).scheme == "sqlite":
+        return SqliteCaptureStore(path_from_uri(uri))
+    return RedisCaptureStore.from_uri(uri)
