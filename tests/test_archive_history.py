@@ -253,8 +253,10 @@ def test_a_new_wayback_text_is_the_only_fetch_with_captures_all(fakes, tmp_path,
     assert record_fetches(fakes) == [(f"/web/20220301080000id_/{HOST}{six.path}", "")]
     assert [(item["article_id"], item["version"]) for item in second.items] == [(IDS[5], 2)]
     # Wayback is asked only from the last capture time it listed; Common Crawl not at all.
-    cdx = [target for target in index_requests(fakes, "/cdx") if "sputniknews.com" in target]
-    assert cdx and all(f"from={NEW}" in target for target in cdx)
+    cdx = index_requests(fakes, "/cdx")
+    assert [target for target in cdx if "url=fr.sputniknews.com%2F" in target and f"from={NEW}" in target]
+    # The edition's other hosts listed nothing: asked from when they answered, not the window's start.
+    assert cdx and all("from=20211201&" not in target for target in cdx)
     assert index_requests(fakes, "/cc-index/") == []
 
 

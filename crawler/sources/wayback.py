@@ -92,7 +92,9 @@ class WaybackSource(IndexedSource):
             return None
         seen = [row[last.header.index("timestamp")] for page in pages for row in page.rows
                 if "timestamp" in page.header and len(row) == len(page.header)]
-        return self._cdx_request(host, max(seen, default=self.since))
+        # A host that listed nothing (an edition's other or mobile host) is asked
+        # from when it last answered: any capture since is newer than that.
+        return self._cdx_request(host, max(seen, default=_timestamp(pages[0].at)))
 
     def _cdx_request(self, host: str, since: str, resume_key: str | None = None) -> Request:
         params = [("url", f"{host}/*"), ("output", "json")]
@@ -161,6 +163,10 @@ class WaybackSource(IndexedSource):
         return Request(f"{self.web_url}/{capture.timestamp}id_/{capture.url}",
                        callback=self.spider.parse_article, errback=errback,
                        meta=archive_meta(WEB_SLOT, self.prefix, **{FETCH_KEY: fetch}))
+
+
+def _timestamp(at: float) -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(at))
 
 
 def _rows(text: str) -> list[list[str]] | None:
