@@ -112,7 +112,9 @@ class CountedEntries:
 
     def __init__(self, sitemap: Sitemap, skip: int = 0) -> None:
         self.type = sitemap.type
-        self.read = skip
+        self.read = self.skipped = skip
+        # The window's article URLs it lists, filled by the spider's filter.
+        self.listed: list[str] = []
         self._entries = itertools.islice(iter(sitemap), skip, None)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
@@ -178,13 +180,18 @@ class SitemapReader:
         last = None
         for last in itertools.islice(pending.requests, self.batch_size or None):
             yield last
-        if last is None or not self.batch_size:
-            return
-        following = next(pending.requests, None)
+        following = next(pending.requests, None) if last is not None and self.batch_size else None
         if following is None:
+            self._read_to_the_end(pending)
             return
         pending.requests = itertools.chain([following], pending.requests)
         yield self._continuation(pending, last)
+
+    def _read_to_the_end(self, pending: PendingUrlset) -> None:
+        # A url set read again from the middle lists only its tail: the ids
+        # kept from it would be wrong for the coverage report.
+        if not pending.entries.skipped:
+            self.spider._keep_sitemap_ids(pending.response.url, pending.entries.listed)
 
     def _continuation(self, pending: PendingUrlset, last: Request) -> Request:
         url = pending.response.url

@@ -12,6 +12,17 @@ from crawler import user_agent
 
 # --- Project settings -------------------------------------------------------
 
+# Web-archive runs: a 429/503 or "slow down" answer multiplies the delay of
+# that archive's download slot by ARCHIVE_SLOWDOWN_FACTOR (at least what
+# Retry-After asks, at most ARCHIVE_SLOWDOWN_MAX_DELAY seconds) for the rest of
+# the run; after ARCHIVE_SOURCE_DOWN_AFTER failed answers in a row an archive
+# is taken as down and the run goes on with the others
+# (crawler.middlewares.slowdown).
+ARCHIVE_SLOWDOWN_ENABLED = True
+ARCHIVE_SLOWDOWN_FACTOR = 2.0
+ARCHIVE_SLOWDOWN_MAX_DELAY = 60.0
+ARCHIVE_SOURCE_DOWN_AFTER = 10
+
 # Common Crawl (``-a source=commoncrawl``): the CDX index server, asked at
 # {COMMONCRAWL_INDEX_URL}/{crawl}-index, and the host of its WARC files,
 # read record by record with Range requests. Tests point both at local fakes.
@@ -22,9 +33,19 @@ COMMONCRAWL_INDEX_URL = "https://index.commoncrawl.org"
 # User-Agent of every request unless USER_AGENT itself is set.
 CONTACT_URL = os.environ.get("SPUTNIK_CONTACT_URL", "https://github.com/sputnik-archive/sputnik-archive")
 
+# The coverage report written at the end of every live or archive run
+# (crawler.coverage): per month of the window, article ids known, archived and
+# missing, as COVERAGE_DIR/<spider>/coverage-<time>.json, .md and -missing.txt.
+COVERAGE_DIR = f"{os.environ.get('SPUTNIK_OUTPUT_DIR', 'output')}/reports"
+COVERAGE_ENABLED = True
+
 # Hosts treated as the edition's own besides its published hosts and the host
 # of ``-a site``: mirrors, or a test site's second name.
 EDITION_EXTRA_HOSTS: list[str] = []
+
+# Web-archive index answers kept between runs (crawler.sources.cache): Common
+# Crawl pages for good, Wayback CDX pages to resume from. Beside the store.
+INDEX_CACHE_DIR = f"{os.environ.get('SPUTNIK_OUTPUT_DIR', 'output')}/state/index-cache"
 
 # Root of everything a crawl writes: feeds, WARC files and the article store.
 # FEEDS, WARC_DIR and STATE_URI are built from it when this module is imported,
@@ -89,6 +110,9 @@ WARC_PREFIX = None
 # SPUTNIK_WORKER_ID, else host-pid.
 WARC_WORKER_ID = None
 
+# Seconds a Wayback CDX answer read to its end is used as it is; after that a
+# run asks only for the captures since the last one it listed.
+WAYBACK_CDX_REFRESH_AFTER = 24 * 3600
 # The Wayback Machine (``-a source=wayback``): its CDX server, and the root of
 # captures, fetched in their ``id_`` form ({WAYBACK_URL}/{timestamp}id_/{url}).
 WAYBACK_CDX_URL = "https://web.archive.org/cdx/search/cdx"
@@ -114,6 +138,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, plus waiting between tries and honouring Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    # Nearer the downloader than the retry: it sees every throttling answer of
+    # a web archive, the retried ones too, and slows that archive's slot down.
+    "crawler.middlewares.slowdown.ArchiveSlowDownMiddleware": 560,
     # Above HttpCompressionMiddleware (590) and HttpCacheMiddleware (900): it sees
     # the body as the server sent it, and can tell cached responses apart.
     "crawler.middlewares.archive.WarcArchiveMiddleware": 970,
@@ -136,6 +163,9 @@ EXTENSIONS = {
     # Masks secret-looking values in Scrapy's "Overridden settings" log line.
     "crawler.extensions.secrets.SecretMasking": 0,
     "crawler.extensions.stats_file.StatsFile": 900,
+    # The payload digest of every capture archived, so no archive run fetches it again.
+    "crawler.extensions.captures.CaptureDigests": 500,
+    "crawler.extensions.coverage.CoverageReport": 950,
 }
 
 ITEM_PIPELINES = {

@@ -186,7 +186,7 @@ CRAWL_URLS = 200_000
 
 
 def peak_rss(pid: int) -> int:
-    """The process's peak resident set (VmHWM), in bytes; 0 once it is gone.
+    """The process's peak resident set (VmHWM), in bytes; 0 once it has exited.
 
     Not getrusage's ru_maxrss: Linux carries it over a fork and exec, so a
     child of a big test process would report the parent's size."""
@@ -194,7 +194,8 @@ def peak_rss(pid: int) -> int:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0
-    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    # A process that has exited but not been waited for has no VmHWM line.
+    kib = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), "0")
     return int(kib) * 1024
 
 

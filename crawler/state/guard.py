@@ -20,7 +20,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.state import StateError, damaged_store_message
+from crawler.state import StateError, StateURIError, damaged_store_message
+from crawler.state.redis import masked_url
+from crawler.state.sqlite import path_from_uri
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +39,17 @@ def as_state_error(crawler: Crawler, error: BaseException) -> StateError | None:
     if isinstance(error, StateError):
         return error
     if isinstance(error, sqlite3.Error):
-        uri = str(crawler.settings.get("STATE_URI") or "")
-        return StateError(damaged_store_message(uri.replace("%(spider)s", crawler.spidercls.name), error))
+        return StateError(damaged_store_message(store_name(crawler), error))
     return None
+
+
+def store_name(crawler: Crawler) -> str:
+    """The store's file (a SQLite STATE_URI), else its URI with any password masked."""
+    uri = str(crawler.settings.get("STATE_URI") or "").replace("%(spider)s", crawler.spidercls.name)
+    try:
+        return str(path_from_uri(uri))
+    except StateURIError:
+        return masked_url(uri)
 
 
 def stop_crawl(crawler: Crawler, error: StateError) -> None:
