@@ -1,13 +1,20 @@
 """The publication window a crawl or replay is limited to (``-a since/until``)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from scrapy.exceptions import UsageError
 
 
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_day(value: str, argument: str) -> date:
+    # date.fromisoformat also takes 20211201 and 2021-W48-3; the message promises YYYY-MM-DD.
+    if not ISO_DAY.fullmatch(value.strip()):
+        raise UsageError(f"-a {argument}={value!r}: expected a date as YYYY-MM-DD")
     try:
         return date.fromisoformat(value.strip())
     except ValueError as e:

@@ -132,10 +132,14 @@ FEED_URI_PARAMS = "crawler.feeds.uri_params"
 # Local feed files survive a killed crawl up to the last item written.
 FEED_STORAGES = {"": "crawler.feeds.UnbufferedFileFeedStorage",
                  "file": "crawler.feeds.UnbufferedFileFeedStorage"}
+# Named after the run's start time and a random run id (crawler.feeds), so two
+# runs started in the same second never share a file.
 FEEDS = {
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines"},
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.feed.json": {"format": "jsonfeed"},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.jsonl": {"format": "jsonlines"},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.feed.json": {"format": "jsonfeed"},
 }
+# A run that emits nothing leaves no empty pair of feed files.
+FEED_STORE_EMPTY = False
 
 # --- Scrapy: politeness and robustness ---------------------------------------
 

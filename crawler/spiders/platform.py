@@ -26,7 +26,7 @@ from crawler.discovery import DiscoveryFilter, is_index, is_newer
 from crawler.editions import Edition
 from crawler.extract import NotAnArticle, extract_article
 from crawler.items import ArticleItem
-from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
+from crawler.arguments import ARGUMENT_NAMES, SCRAPYD_ARGUMENTS, CrawlArguments
 from crawler.replay import ReplayPlan
 from crawler.sources import archive_source
 from crawler.state import ArticleStore
@@ -55,7 +55,8 @@ class PlatformSpider(SitemapSpider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         arguments = self.check_arguments(**kwargs)
-        super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in ARGUMENT_NAMES})
+        super().__init__(*args, **{k: v for k, v in kwargs.items()
+                                    if k not in ARGUMENT_NAMES and k not in SCRAPYD_ARGUMENTS})
         self.arguments = arguments
         self.replay_specs = list(arguments.replay_specs)
         self.article_urls = list(arguments.article_urls)
@@ -66,7 +67,7 @@ class PlatformSpider(SitemapSpider):
     @classmethod
     def check_arguments(cls, **kwargs: Any) -> CrawlArguments:
         """Raises UsageError for a bad argument (the crawl command calls it first)."""
-        return CrawlArguments.parse(cls.edition, **{k: kwargs.get(k) for k in ARGUMENT_NAMES})
+        return CrawlArguments.parse(cls.edition, **kwargs)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PlatformSpider:
