@@ -160,7 +160,7 @@ def arguments_help(edition: Edition | None = None) -> str:
         default = spec.default
         if edition is not None and spec.name == "site":
             default = edition.default_site
-        lines.append(f"  -a {spec.name:<{width}}{spec.meaning} (default: {default})")
+        lines.append(f"  -a {spec.name:<{width}}{spec.meaning}\n  {'':<{width + 3}}default: {default}")
     return "\n".join(lines)
 
 

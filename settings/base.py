@@ -110,6 +110,9 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     # Masks secret-looking values in Scrapy's "Overridden settings" log line.
     "crawler.extensions.secrets.SecretMasking": 0,
+    # The closing summary and exit status, after the stats dump; before
+    # StatsFile, so the stats file holds exit_status.
+    "crawler.extensions.summary.RunSummary": 890,
     "crawler.extensions.stats_file.StatsFile": 900,
 }
 

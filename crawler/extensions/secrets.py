@@ -17,6 +17,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings, overridden_settings
 
+from crawler import logsafety
 from warc.warcinfo import is_secret_key
 
 MASK = "***"
@@ -51,6 +52,8 @@ class _OverriddenSettingsFilter(logging.Filter):
 
 class SecretMasking:
     def __init__(self, crawler: Crawler) -> None:
+        # Credentials in any other line (feed URIs, errors) are masked process-wide.
+        logsafety.install()
         self.logger = logging.getLogger("scrapy.crawler")
         self.filter = _OverriddenSettingsFilter(crawler.settings)
         self.logger.addFilter(self.filter)

@@ -249,16 +249,6 @@ class PlatformSpider(SitemapSpider):
         site_host = urlsplit(self.site).hostname
         return frozenset([*self.edition.hosts, *extra, *([site_host] if site_host else [])])
 
-    def closed(self, reason: str) -> None:
-        stats = self.crawler.stats
-        logger.info(
-            "Crawl finished (%s): %s articles written, %s pages not articles, "
-            "%s articles and %s listings not fetched",
-            reason, stats.get_value("item_scraped_count", 0),
-            _sum(stats.get_stats(), "article/skipped/"), _sum(stats.get_stats(), "article/failed/"),
-            _sum(stats.get_stats(), "discovery/failed/"),
-        )
-
 
 class UnusableListing(Exception):
     """A sitemap body that cannot be read: ``reason`` is counted."""
@@ -272,7 +262,3 @@ def _carry_contact_into_user_agent(settings: Any) -> None:
     contact = settings.getpriority("CONTACT_URL") or 0
     if contact > (settings.getpriority("USER_AGENT") or 0):
         settings.set("USER_AGENT", user_agent(settings["CONTACT_URL"]), priority=contact)
-
-
-def _sum(stats: dict[str, Any], prefix: str) -> int:
-    return sum(value for key, value in stats.items() if key.startswith(prefix))
