@@ -25,8 +25,7 @@ EXIT_STATUS_STAT = "exit_status"
 UNREAD_FILE_ERRORS = ("replay/errors/unreadable", "replay/errors/empty", "replay/errors/not_warc")
 # A source that could not be reached: a listing, a replay path, an archive index.
 UNREACHED_PREFIXES = ("discovery/failed/", "replay/errors/missing_path", "replay/errors/unreadable",
-                      "replay/errors/not_warc", "commoncrawl/index/failed/", "wayback/index/failed/",
-                      "commoncrawl/index/unknown_crawl")
+                      "replay/errors/not_warc", "commoncrawl/index/failed/", "wayback/index/failed/")
 FEED_FAILURES = ("feedexport/failed_count/", "feeds/errors/write")
 
 

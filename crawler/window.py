@@ -41,6 +41,16 @@ class DateWindow:
             raise UsageError(f"-a since={start} comes after -a until={end}")
         return cls(start, end)
 
+    def describe(self) -> str:
+        """The window in words, for the log: an open end is said, not printed as None."""
+        if self.since and self.until:
+            return f"from {self.since} to {self.until}"
+        if self.since:
+            return f"from {self.since} on"
+        if self.until:
+            return f"up to {self.until}"
+        return "at any date"
+
     def __contains__(self, day: date) -> bool:
         return (self.since is None or day >= self.since) and (
             self.until is None or day <= self.until

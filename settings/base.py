@@ -12,6 +12,13 @@ from crawler import user_agent
 
 # --- Project settings -------------------------------------------------------
 
+# Requests to public web archives (those through the DOWNLOAD_SLOTS below) give
+# up sooner than page requests: an index that never answers costs at most
+# ARCHIVE_DOWNLOAD_TIMEOUT * (1 + ARCHIVE_RETRY_TIMES) seconds plus backoff,
+# not DOWNLOAD_TIMEOUT * (1 + RETRY_TIMES). Each retry is logged at INFO.
+ARCHIVE_DOWNLOAD_TIMEOUT = 10
+ARCHIVE_RETRY_TIMES = 2
+
 # Common Crawl (``-a source=commoncrawl``): the CDX index server, asked at
 # {COMMONCRAWL_INDEX_URL}/{crawl}-index, and the host of its WARC files,
 # read record by record with Range requests. Tests point both at local fakes.
@@ -93,6 +100,12 @@ DOWNLOADER_MIDDLEWARES = {
     # Before OffsiteMiddleware (50) and RobotsTxtMiddleware (100): an archived
     # answer needs neither, and must not trigger a robots.txt fetch.
     "crawler.middlewares.replay.ReplayDownloaderMiddleware": 40,
+    # Scrapy's offsite filter, plus a WARNING per host saying how to allow it.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.offsite.EditionOffsiteMiddleware": 50,
+    # Archive requests get ARCHIVE_DOWNLOAD_TIMEOUT before Scrapy's timeout
+    # middleware (350) gives them DOWNLOAD_TIMEOUT.
+    "crawler.middlewares.archivetimeout.ArchiveTimeoutMiddleware": 340,
     # Scrapy's retry, plus waiting between tries and honouring Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
@@ -110,6 +123,8 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     # Masks secret-looking values in Scrapy's "Overridden settings" log line.
     "crawler.extensions.secrets.SecretMasking": 0,
+    # A failed robots.txt is one WARNING line, not a traceback.
+    "crawler.extensions.quietlogs.QuietLogs": 10,
     # The closing summary and exit status, after the stats dump; before
     # StatsFile, so the stats file holds exit_status.
     "crawler.extensions.summary.RunSummary": 890,

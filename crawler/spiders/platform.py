@@ -108,8 +108,7 @@ class PlatformSpider(SitemapSpider):
         if self.article_urls:
             yield from (self._article_request(url) for url in self.article_urls)
             return
-        logger.info("Crawling %s for articles published %s to %s",
-                    self.site, self.window.since, self.window.until)
+        logger.info("Crawling %s for articles published %s", self.site, self.window.describe())
         yield self._sitemap_request(f"{self.site}/robots.txt")
         yield self._sitemap_request(f"{self.site}{SITEMAP_INDEX_PATH}")
         today = date.today()
@@ -246,8 +245,10 @@ class PlatformSpider(SitemapSpider):
         logger.info("Not an article (%s): %s", reason, url)
 
     def _edition_hosts(self, extra: Iterable[str]) -> frozenset[str]:
-        site_host = urlsplit(self.site).hostname
-        return frozenset([*self.edition.hosts, *extra, *([site_host] if site_host else [])])
+        # Hosts named on the command line (-a site, -a urls) are meant; those
+        # of another edition are still refused, with advice, by the offsite filter.
+        named = [urlsplit(url).hostname for url in [self.site, *self.article_urls]]
+        return frozenset([*self.edition.hosts, *extra, *filter(None, named)])
 
 
 class UnusableListing(Exception):
