@@ -151,13 +151,14 @@ FEED_URI_PARAMS = "crawler.feeds.uri_params"
 FEED_STORAGES = {"": "crawler.feeds.UnbufferedFileFeedStorage",
                  "file": "crawler.feeds.UnbufferedFileFeedStorage"}
 # Named after the run's start time and a random run id (crawler.feeds), so two
-# runs started in the same second never share a file.
+# runs started in the same second never share a file. A run that emits nothing
+# leaves no empty pair (store_empty); an explicit -o/-O file is always written.
 FEEDS = {
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.jsonl": {"format": "jsonlines"},
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.feed.json": {"format": "jsonfeed"},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.jsonl": {"format": "jsonlines",
+                                                             "store_empty": False},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.feed.json": {"format": "jsonfeed",
+                                                                "store_empty": False},
 }
-# A run that emits nothing leaves no empty pair of feed files.
-FEED_STORE_EMPTY = False
 
 # --- Scrapy: politeness and robustness ---------------------------------------
 
