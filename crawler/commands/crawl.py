@@ -16,18 +16,23 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import difflib
+import logging
 from typing import Any
 
 from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
 
 from crawler import logsafety
 from crawler.arguments import arguments_help
 from crawler.outcome import EXIT_STATUS_STAT, FAILED, exit_status
 from crawler.settings_check import check_settings
+
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
@@ -61,8 +66,18 @@ class Command(ScrapyCrawlCommand):
                 check(**opts.spargs)
             check_settings(self.settings)
             _check_distributed(self.settings, opts.spargs)
-        super().run(args, opts)
-        if self.crawler is not None and not self.exitcode:
+        if len(args) != 1 or self.crawler_process is None:
+            super().run(args, opts)
+            return
+        # Scrapy's run, but a crawl that cannot start (an unreachable store,
+        # a component that refuses its settings) is one ERROR line, not a
+        # chained traceback from asyncio; the traceback goes to DEBUG.
+        started = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+        _log_start_failure(started)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = FAILED
+        elif self.crawler is not None:
             self.exitcode = _exit_status(self.crawler)
 
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
@@ -79,6 +94,18 @@ class Command(ScrapyCrawlCommand):
             hint = f" Did you mean {closest[0]}?" if closest else ""
             raise UsageError(f"No spider named {name!r}.{hint} "
                              f"Spiders: {', '.join(sorted(known))}") from None
+
+
+def _log_start_failure(started: Any) -> None:
+    def log(error: BaseException) -> None:
+        logger.error("The crawl could not start: %s", error or type(error).__name__)
+        logger.debug("Why the crawl could not start", exc_info=error)
+
+    if isinstance(started, asyncio.Future):
+        started.add_done_callback(
+            lambda task: None if task.cancelled() or not task.exception() else log(task.exception()))
+    elif isinstance(started, Deferred):
+        started.addErrback(lambda failure: log(failure.value))
 
 
 def _exit_status(crawler: Crawler) -> int:

@@ -39,8 +39,12 @@ def other_editions(settings: Any, spider: Spider) -> dict[str, str]:
 class EditionOffsiteMiddleware(OffsiteMiddleware):
     def spider_opened(self, spider: Spider) -> None:
         super().spider_opened(spider)
-        own_hosts = {bare_host(host) for host in getattr(spider, "hosts", ())}
         owners = other_editions(self.crawler.settings, spider)
+        # -a urls hosts are among spider.hosts, but another edition's stay refused.
+        edition = getattr(spider, "edition", None)
+        site = urlparse_cached(Request(spider.site)).hostname if hasattr(spider, "site") else None
+        own_hosts = {bare_host(host) for host in [*(edition.hosts if edition else ()), site,
+                                                  *self.crawler.settings.getlist("EDITION_EXTRA_HOSTS")]}
         self.foreign = {host: name for host, name in owners.items() if host not in own_hosts}
         self.warned: set[str] = set()
 
