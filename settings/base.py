@@ -143,7 +143,9 @@ DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
 
 # --- Scrapy: feeds -------------------------------------------------------------
 
-FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter"}
+# csv: Scrapy's, with dict fields (``source``) as JSON instead of a Python repr.
+FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter",
+                  "csv": "crawler.exporters.JsonCellCsvItemExporter"}
 FEED_EXPORT_ENCODING = "utf-8"
 # Both feeds of a run carry the crawl's start time, not each file's open time.
 FEED_URI_PARAMS = "crawler.feeds.uri_params"

@@ -308,3 +308,25 @@ def test_feed_credentials_are_masked_and_a_failed_store_fails_the_run(tmp_path):
     assert "s3cr3t" not in result.log
     assert "Error storing jsonlines feed (6 items) in: ftp://feeduser:***@127.0.0.1" in result.log
     assert "exit status 1: a feed could not be stored" in result.log
+
+
+def test_schedule_outcome_gives_a_stopped_jobs_exit_status(tmp_path, capsys):
+    from crawler.schedule import main as schedule_main
+    stats = tmp_path / "stats.json"
+    stats.write_text(json.dumps({"finish_reason": "warc_write_error", "item_scraped_count": 3,
+                                 "downloader/response_count": 9}))
+    assert schedule_main(["sputnik_fr", "--outcome", str(stats)]) == 1
+    assert "exit status 1: the run stopped early (warc_write_error)" in capsys.readouterr().out
+    assert schedule_main(["sputnik_fr", "--outcome", str(tmp_path / "none.json")]) == 1
+
+
+def test_csv_export_writes_source_as_json(tmp_path):
+    command, env = crawl_command(tmp_path, args={"replay": str(SAMPLE)}, default_feeds=True)
+    done = subprocess.run([*command, "-O", f"{tmp_path / 'items.csv'}:csv"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    import csv
+    rows = list(csv.DictReader((tmp_path / "items.csv").open(encoding="utf-8")))
+    assert len(rows) == 6
+    source = json.loads(rows[0]["source"])
+    assert source["mode"] == "replay" and source["warc_file"].endswith("sputnik-sample.warc.gz")
