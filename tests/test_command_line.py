@@ -1,8 +1,10 @@
-"""The command line a user runs (issue 16, issue 17 points 6, 12, 13), each as a
-``scrapy crawl`` subprocess: strict arguments, off-edition warnings, own-archive
-replay, exit status, the closing summary, quiet logs, safe feed files."""
+"""The command line as a user runs it, each case a ``scrapy crawl`` subprocess:
+strict arguments, off-edition warnings, own-archive replay, exit status, the
+closing summary, quiet logs, safe feed files, credentials and forged lines in
+the log."""
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -325,7 +327,6 @@ def test_csv_export_writes_source_as_json(tmp_path):
     done = subprocess.run([*command, "-O", f"{tmp_path / 'items.csv'}:csv"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    import csv
     rows = list(csv.DictReader((tmp_path / "items.csv").open(encoding="utf-8")))
     assert len(rows) == 6
     source = json.loads(rows[0]["source"])
