@@ -331,3 +331,12 @@ def test_csv_export_writes_source_as_json(tmp_path):
     assert len(rows) == 6
     source = json.loads(rows[0]["source"])
     assert source["mode"] == "replay" and source["warc_file"].endswith("sputnik-sample.warc.gz")
+
+
+def test_test_site_prints_the_readmes_crawl_command():
+    from tests.site.__main__ import describe
+    with SputnikSite(fresh=1) as running:
+        printed = describe(running)
+    assert "-s EDITION_EXTRA_HOSTS=localhost" in printed
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "-a since=2017-11-03 -s EDITION_EXTRA_HOSTS=localhost" in readme
