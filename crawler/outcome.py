@@ -11,8 +11,12 @@ Exit status:
   reason other than ``finished``, e.g. ``warc_write_error``), or a feed could
   not be stored;
 - 2: a usage error (bad argument or setting; nothing was fetched);
-- 3: partial: it ran, but some source could not be reached (a listing not
-  fetched, a replay path missing or unreadable, an archive index query failed).
+- 3: partial: it ran, but some source could not be reached or read (a
+  listing not fetched or not usable, a replay path missing or not a WARC, an
+  archive index query failed).
+
+Pages that fail one by one (a 404 article, a timeout) are counted and shown
+in the summary, not a failure of the run: the site is still there.
 """
 from __future__ import annotations
 
@@ -68,37 +72,50 @@ def reasons(counts: dict[str, int]) -> str:
     return ", ".join(f"{name}: {value}" for name, value in counts.items())
 
 
-def summary_lines(stats: Mapping[str, Any], feeds: list[str], archive: str | None,
-                  stats_file: str | None) -> list[str]:
-    """The closing summary: what the run produced and why, then where it went."""
-    status, why = exit_status(stats)
-    failed = {**by_reason(stats, "article/failed/"),
-              **{f"listing {k}": v for k, v in by_reason(stats, "discovery/failed/").items()},
-              **by_reason(stats, "validate/dropped/")}
-    index_failed = total(stats, "commoncrawl/index/failed/", "wayback/index/failed/")
-    replay_errors = {k: v for k, v in by_reason(stats, "replay/errors/").items()}
-    parts = [
+def outcome_counts(stats: Mapping[str, Any]) -> list[str]:
+    """What the run produced, and why the rest was not written, in words."""
+    wanted = ("discovery/", "replay/skipped/", "commoncrawl/", "wayback/")
+    return [
         counted(stats.get("item_scraped_count", 0), "articles written"),
         counted(total(stats, "dedupe/unchanged", "discovery/sitemap/unchanged",
                       "discovery/rss/archived"), "unchanged (already archived)"),
         counted(total(stats, "dedupe/duplicate", "commoncrawl/records/duplicate",
                       "wayback/records/duplicate"), "duplicates"),
-        counted(total(stats, "discovery/", "replay/skipped/", "commoncrawl/", "wayback/",
-                      suffix="/out_of_window"), "out of the date window"),
-        counted(total(stats, "discovery/", "replay/skipped/", "commoncrawl/", "wayback/",
-                      suffix="/other_host") + stats.get("offsite/filtered", 0), "on other hosts"),
-        counted(total(stats, "article/skipped/", "replay/skipped/not_html",
-                      "replay/skipped/status_", "replay/skipped/not_article_url",
-                      "discovery/sitemap/not_article_url", "discovery/rss/not_article_url"),
-                "pages not articles"),
+        counted(total(stats, *wanted, suffix="/out_of_window"), "out of the date window"),
+        counted(total(stats, *wanted, suffix="/other_host") + stats.get("offsite/filtered", 0),
+                "on other hosts"),
+        counted(not_articles(stats), "pages not articles"),
+    ]
+
+
+def not_articles(stats: Mapping[str, Any]) -> int:
+    return total(stats, "article/skipped/", "replay/skipped/not_html", "replay/skipped/status_",
+                 "replay/skipped/not_article_url", "discovery/sitemap/not_article_url",
+                 "discovery/rss/not_article_url")
+
+
+def failure_counts(stats: Mapping[str, Any]) -> list[str]:
+    """What failed, by reason."""
+    failed = {**by_reason(stats, "article/failed/"),
+              **{f"listing {k}": v for k, v in by_reason(stats, "discovery/failed/").items()},
+              **by_reason(stats, "validate/dropped/")}
+    replay_errors = by_reason(stats, "replay/errors/")
+    return [
         counted(sum(failed.values()), "failed") + (f" ({reasons(failed)})" if failed else ""),
-        counted(index_failed, "archive index queries failed"),
+        counted(total(stats, "commoncrawl/index/failed/", "wayback/index/failed/"),
+                "archive index queries failed"),
         counted(sum(replay_errors.values()), "replay errors")
         + (f" ({reasons(replay_errors)})" if replay_errors else ""),
     ]
+
+
+def summary_lines(stats: Mapping[str, Any], feeds: list[str], archive: str | None,
+                  stats_file: str | None) -> list[str]:
+    """The closing summary: what the run produced and why, then where it went."""
+    status, why = exit_status(stats)
     return [
         f"Run summary ({stats.get('finish_reason', 'unknown')}, exit status {status}: {why}): "
-        + "; ".join(parts),
+        + "; ".join(outcome_counts(stats) + failure_counts(stats)),
         "Output: feeds " + (", ".join(feeds) if feeds else "none written")
         + f"; archive {archive or 'not written'}; stats {stats_file or 'not written (set STATS_FILE)'}",
     ]

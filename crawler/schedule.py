@@ -164,7 +164,8 @@ def report_outcome(spider: str, path: str) -> int:
     """Prints the outcome of the job whose final stats are in ``path``; returns its exit status."""
     from crawler.outcome import exit_status
     try:
-        stats = json.loads(open(path, encoding="utf-8").read())
+        with open(path, encoding="utf-8") as fh:
+            stats = json.load(fh)
     except (OSError, ValueError) as e:
         logger.error("cannot read the stats file %s (did the job stop cleanly?): %s", path, e)
         return 1

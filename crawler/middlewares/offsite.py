@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
@@ -42,7 +43,7 @@ class EditionOffsiteMiddleware(OffsiteMiddleware):
         owners = other_editions(self.crawler.settings, spider)
         # -a urls hosts are among spider.hosts, but another edition's stay refused.
         edition = getattr(spider, "edition", None)
-        site = urlparse_cached(Request(spider.site)).hostname if hasattr(spider, "site") else None
+        site = urlsplit(getattr(spider, "site", "")).hostname
         own_hosts = {bare_host(host) for host in [*(edition.hosts if edition else ()), site,
                                                   *self.crawler.settings.getlist("EDITION_EXTRA_HOSTS")]}
         self.foreign = {host: name for host, name in owners.items() if host not in own_hosts}
