@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings, overridden_settings
 
 from crawler import logsafety
-from crawler.logsafety import MASK, mask_credentials  # noqa: F401 (MASK: part of this module's interface)
+from crawler.logsafety import MASK, mask_credentials
 from warc.warcinfo import is_secret_key
 
 OVERRIDDEN = "Overridden settings"
