@@ -121,7 +121,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
-    # Masks secret-looking values in Scrapy's "Overridden settings" log line.
+    # Masks secret-looking values in Scrapy's "Overridden settings" log line,
+    # and URL passwords and control characters in every line (crawler.logsafety).
     "crawler.extensions.secrets.SecretMasking": 0,
     # A failed robots.txt is one WARNING line, not a traceback.
     "crawler.extensions.quietlogs.QuietLogs": 10,
