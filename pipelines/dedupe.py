@@ -78,7 +78,9 @@ class DedupePipeline:
         self.crawler.stats.inc_value("dedupe/unchanged")
         if adapter.get("fetched_at"):
             self.store.touch(article_key(adapter), adapter["fetched_at"])
-        raise DropItem(f"Unchanged since it was archived: {adapter.get('url')}")
+        # Routine in every incremental run (one per article with -a refresh=1):
+        # counted, and summed up in the closing summary; the line is for DEBUG.
+        raise DropItem(f"Unchanged since it was archived: {adapter.get('url')}", log_level="DEBUG")
 
     def item_scraped(self, item: Any, response: Any, spider: Spider) -> None:
         adapter = ItemAdapter(item)

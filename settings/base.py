@@ -12,6 +12,12 @@ from crawler import user_agent
 
 # --- Project settings -------------------------------------------------------
 
+# Requests to public web archives (those through the DOWNLOAD_SLOTS below) give
+# up sooner than page requests: an index that never answers costs at most
+# ARCHIVE_DOWNLOAD_TIMEOUT * (1 + ARCHIVE_RETRY_TIMES) seconds plus backoff,
+# not DOWNLOAD_TIMEOUT * (1 + RETRY_TIMES). Each retry is logged at INFO.
+ARCHIVE_DOWNLOAD_TIMEOUT = 10
+ARCHIVE_RETRY_TIMES = 2
 # Web-archive runs: a 429/503 or "slow down" answer multiplies the delay of
 # that archive's download slot by ARCHIVE_SLOWDOWN_FACTOR (at least what
 # Retry-After asks, at most ARCHIVE_SLOWDOWN_MAX_DELAY seconds) for the rest of
@@ -117,6 +123,12 @@ DOWNLOADER_MIDDLEWARES = {
     # Before OffsiteMiddleware (50) and RobotsTxtMiddleware (100): an archived
     # answer needs neither, and must not trigger a robots.txt fetch.
     "crawler.middlewares.replay.ReplayDownloaderMiddleware": 40,
+    # Scrapy's offsite filter, plus a WARNING per host saying how to allow it.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.offsite.EditionOffsiteMiddleware": 50,
+    # Archive requests get ARCHIVE_DOWNLOAD_TIMEOUT before Scrapy's timeout
+    # middleware (350) gives them DOWNLOAD_TIMEOUT.
+    "crawler.middlewares.archivetimeout.ArchiveTimeoutMiddleware": 340,
     # Scrapy's retry, plus waiting between tries and honouring Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
@@ -135,8 +147,14 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
-    # Masks secret-looking values in Scrapy's "Overridden settings" log line.
+    # Masks secret-looking values in Scrapy's "Overridden settings" log line,
+    # and URL passwords and control characters in every line (crawler.logsafety).
     "crawler.extensions.secrets.SecretMasking": 0,
+    # A failed robots.txt is one WARNING line, not a traceback.
+    "crawler.extensions.quietlogs.QuietLogs": 10,
+    # The closing summary and exit status, after the stats dump; before
+    # StatsFile, so the stats file holds exit_status.
+    "crawler.extensions.summary.RunSummary": 890,
     "crawler.extensions.stats_file.StatsFile": 900,
     # The payload digest of every capture archived, so no archive run fetches it again.
     "crawler.extensions.captures.CaptureDigests": 500,
@@ -155,16 +173,23 @@ DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
 
 # --- Scrapy: feeds -------------------------------------------------------------
 
-FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter"}
+# csv: Scrapy's, with dict fields (``source``) as JSON instead of a Python repr.
+FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter",
+                  "csv": "crawler.exporters.JsonCellCsvItemExporter"}
 FEED_EXPORT_ENCODING = "utf-8"
 # Both feeds of a run carry the crawl's start time, not each file's open time.
 FEED_URI_PARAMS = "crawler.feeds.uri_params"
 # Local feed files survive a killed crawl up to the last item written.
 FEED_STORAGES = {"": "crawler.feeds.UnbufferedFileFeedStorage",
                  "file": "crawler.feeds.UnbufferedFileFeedStorage"}
+# Named after the run's start time and a random run id (crawler.feeds), so two
+# runs started in the same second never share a file. A run that emits nothing
+# leaves no empty pair (store_empty); an explicit -o/-O file is always written.
 FEEDS = {
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines"},
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.feed.json": {"format": "jsonfeed"},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.jsonl": {"format": "jsonlines",
+                                                             "store_empty": False},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.feed.json": {"format": "jsonfeed",
+                                                                "store_empty": False},
 }
 
 # --- Scrapy: politeness and robustness ---------------------------------------
