@@ -26,16 +26,36 @@ CONTACT_URL = os.environ.get("SPUTNIK_CONTACT_URL", "https://github.com/sputnik-
 # of ``-a site``: mirrors, or a test site's second name.
 EDITION_EXTRA_HOSTS: list[str] = []
 
+# Keep every archived version's text, compressed, in the article store (its
+# ``article_versions`` table, crawler/state/versions.py), for edit histories
+# (``python -m crawler.history``). Needs a sqlite:/// STATE_URI; the Redis
+# store keeps none and says so once in the log.
+HISTORY_ENABLED = True
+
 # Root of everything a crawl writes: feeds, WARC files and the article store.
 # FEEDS, WARC_DIR and STATE_URI are built from it when this module is imported,
 # so set it through the environment (SPUTNIK_OUTPUT_DIR, as scheduled jobs do):
 # ``-s OUTPUT_DIR=`` alone moves nothing.
 OUTPUT_DIR = os.environ.get("SPUTNIK_OUTPUT_DIR", "output")
 
+# Progress of a run (crawler.extensions.progress): one INFO line every
+# PROGRESS_INTERVAL seconds — bytes of the replayed files done/total, or
+# requests done/known for live and archive runs — with rate and ETA, and a
+# tqdm bar on stderr when stderr is a terminal (PROGRESS_BAR False: never).
+PROGRESS_BAR = True
+PROGRESS_ENABLED = True
+PROGRESS_INTERVAL = 60.0
+
 # True while a spider replays archives: the replay middleware then refuses any
 # request it cannot answer from the archive, so replay never touches the network.
 # Spiders set it themselves when given ``-a replay=``; there is no need to set it.
 REPLAY_OFFLINE = False
+
+# The static HTML report (crawler.report), written at the end of each run
+# into REPORT_DIR (``%(spider)s`` is the spider's name) unless REPORT_ENABLED
+# is False; ``python -m crawler.report`` writes it at any time.
+REPORT_DIR = f"{OUTPUT_DIR}/reports/%(spider)s"
+REPORT_ENABLED = True
 
 # Longest delay, in seconds, between two tries of a failed request; tries wait
 # RETRY_BACKOFF_BASE * 2**(try - 1) seconds, or what a Retry-After header asks

@@ -1,0 +1,49 @@
+"""Where a spider's outputs live, for the commands that read them after a crawl.
+
+``crawler.history``, ``crawler.report`` and ``crawler.export`` run outside
+Scrapy but must find what a crawl wrote: they read the project's settings
+(``SPUTNIK_OUTPUT_DIR``, ``STATE_URI``, ``WARC_DIR``, ``REPORT_DIR``) as a
+crawl would, and fill in ``%(spider)s`` the same way.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from crawler.state import StateURIError
+from crawler.state.versions import HistoryUnsupported, VersionHistory
+
+DEFAULT_SPIDER = "sputnik_fr"
+
+
+def project_settings() -> Settings:
+    return get_project_settings()
+
+
+def for_spider(template: str, spider: str) -> str:
+    return template.replace("%(spider)s", spider)
+
+
+def state_uri(settings: Settings, spider: str) -> str:
+    return for_spider(settings["STATE_URI"], spider)
+
+
+def report_dir(settings: Settings, spider: str) -> Path:
+    return Path(for_spider(settings["REPORT_DIR"], spider))
+
+
+def feeds_dir(settings: Settings, spider: str) -> Path:
+    return Path(settings["OUTPUT_DIR"]) / "feeds" / spider
+
+
+def open_history(uri: str) -> VersionHistory:
+    """The edit history of a ``sqlite:///`` store; other stores keep none."""
+    from crawler.state.sqlite import path_from_uri
+    if not uri.startswith("sqlite:"):
+        raise HistoryUnsupported("only a sqlite:/// STATE_URI keeps edit histories")
+    try:
+        return VersionHistory.open(path_from_uri(uri))
+    except StateURIError as e:
+        raise HistoryUnsupported(str(e)) from e

@@ -1,0 +1,101 @@
+"""Edit histories: versions stored as crawled, shown as diffs, rebuilt from the WARC alone."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from crawler.history.__main__ import main as history_main
+from crawler.history.diffs import html_history, word_diff
+from crawler.outputs import open_history
+from crawler.state.versions import ArticleVersion
+from tests.crawl import run_crawl
+from tests.site.server import SputnikSite
+
+FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "DOWNLOAD_TIMEOUT": "2",
+        "RETRY_BACKOFF_BASE": "0.05", "REPORT_ENABLED": "False"}
+SINCE = "2017-01-01"
+
+
+def state(workdir: Path) -> str:
+    return f"sqlite:///{workdir / 'output' / 'state' / 'sputnik_fr.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def crawled_twice(tmp_path_factory):
+    """The test site crawled, one article changed, crawled again."""
+    workdir = tmp_path_factory.mktemp("history")
+    with SputnikSite(fresh=0) as site:
+        first = run_crawl(workdir, args={"site": site.url, "since": SINCE}, settings=FAST)
+        assert first.returncode == 0, first.log
+        changed = site.modify_article(site.sample_paths[2])
+        second = run_crawl(workdir, args={"site": site.url, "since": SINCE}, settings=FAST)
+        assert second.returncode == 0, second.log
+    return workdir, changed.article_id, first, second
+
+
+def test_every_version_is_stored_with_its_text_and_provenance(crawled_twice):
+    workdir, article_id, first, second = crawled_twice
+    history = open_history(state(workdir))
+    versions = history.versions(article_id)
+    assert [v.version for v in versions] == [1, 2]
+    assert "Mise à jour" not in versions[0].text["body"]
+    assert "Mise à jour" in versions[1].text["body"]
+    assert {v.origin for v in versions} == {"live"}
+    assert versions[1].fetched_at == second.items[0]["fetched_at"]
+    assert versions[1].source["warc_file"].endswith(".warc.gz")
+    assert history.count() == len(first.items) + 1
+    assert second.stats["history/versions_recorded"] == 1
+
+
+def test_show_prints_versions_and_a_word_diff(crawled_twice, capsys):
+    workdir, article_id, _, _ = crawled_twice
+    assert history_main(["--state", state(workdir), "show", article_id]) == 0
+    out = capsys.readouterr().out
+    assert f"Article {article_id}: 2 version(s)" in out
+    assert "v1  " in out and "v2  " in out
+    assert "{+Mise à jour : un paragraphe ajouté.+}" in out
+
+
+def test_show_html_writes_a_side_by_side_page(crawled_twice, tmp_path, capsys):
+    workdir, article_id, _, _ = crawled_twice
+    page = tmp_path / "diff.html"
+    assert history_main(["--state", state(workdir), "show", article_id, "--html", str(page)]) == 0
+    tree = lxml.html.fromstring(page.read_text(encoding="utf-8"))
+    assert len(tree.xpath("//table[@class='diff']")) == 1
+    added = " ".join(tree.xpath("//span[@class='diff_add']//text()"))
+    assert "Mise" in added
+
+
+def test_rebuild_from_the_warc_alone_gives_the_same_versions(crawled_twice, tmp_path, capsys):
+    workdir, article_id, _, _ = crawled_twice
+    rebuilt = f"sqlite:///{tmp_path / 'rebuilt.sqlite3'}"
+    warc = str(workdir / "output" / "warc")
+    assert history_main(["--state", rebuilt, "rebuild", "--from", warc]) == 0
+    original, copy = open_history(state(workdir)), open_history(rebuilt)
+    assert copy.count() == original.count()
+    assert [v.text for v in copy.versions(article_id)] == \
+        [v.text for v in original.versions(article_id)]
+    assert [v.fetched_at for v in copy.versions(article_id)] == \
+        [v.fetched_at for v in original.versions(article_id)]
+
+
+def test_show_of_an_unknown_article_fails(crawled_twice, capsys):
+    workdir, _, _, _ = crawled_twice
+    assert history_main(["--state", state(workdir), "show", "999"]) == 1
+    assert "no versions" in capsys.readouterr().err
+
+
+def test_word_diff_marks_removed_and_added_words():
+    assert word_diff("le chat noir dort", "le chien noir dort") == "le [-chat-] {+chien+} noir dort"
+
+
+def test_diff_page_escapes_the_texts():
+    def version(number: int, title: str) -> ArticleVersion:
+        return ArticleVersion("1", number, "javascript:alert(1)", None, "", "live", {},
+                              {"title": title, "body": "<img src=x onerror=alert(1)>"})
+    page = html_history([version(1, "<script>alert(1)</script>"), version(2, "<b>x</b>")])
+    assert "<script>" not in page and "<img" not in page and "<b>" not in page
+    assert "href=\"javascript" not in page
+    assert "&lt;script&gt;" in page
