@@ -14,7 +14,7 @@ from crawler.window import DateWindow
 
 LIVE_DEFAULT_DAYS = 2
 ARGUMENT_NAMES = ("replay", "since", "until", "site", "urls", "refresh", "source", "crawls",
-                  "captures", "shard")
+                  "captures", "shard", "recheck")
 # Where articles come from: the live edition, local WARC files, or public web archives.
 SOURCES = ("live", "replay", "commoncrawl", "wayback")
 CAPTURES = ("newest", "all")
@@ -69,7 +69,8 @@ class CrawlArguments:
     ``source``: live (default), replay (implied by ``replay``), commoncrawl or
     wayback; ``crawls``: Common Crawl crawl names; ``captures``: newest (one
     capture per article) or all; ``shard``: K/N, the K-th (1-based) of N shares
-    of the replayed files.
+    of the replayed files; ``recheck``: 1 to ask the live site again for the
+    window's archived articles (from the store) to find removed ones (default 0).
     A live crawl defaults to the last two days; other sources to everything."""
 
     replay_specs: tuple[str, ...]
@@ -81,13 +82,15 @@ class CrawlArguments:
     crawls: tuple[str, ...] = ()
     captures: str = "newest"
     shard: tuple[int, int] | None = None
+    # Ask the live site again for the window's archived articles, to find removals.
+    recheck: bool = False
 
     @classmethod
     def parse(cls, edition: Edition, replay: str | None = None, since: str | None = None,
               until: str | None = None, site: str | None = None,
               urls: str | None = None, refresh: str | None = None, source: str | None = None,
               crawls: str | None = None, captures: str | None = None,
-              shard: str | None = None) -> CrawlArguments:
+              shard: str | None = None, recheck: str | None = None) -> CrawlArguments:
         replay_specs = tuple(expand_list_files(split_list(replay)))
         if replay is not None and not replay_specs:
             raise UsageError("-a replay= needs at least one WARC file, directory or glob")
@@ -100,7 +103,7 @@ class CrawlArguments:
                    DateWindow.from_arguments(since, until, default_days=default_days),
                    parse_flag(refresh, "refresh"), chosen, parse_crawls(crawls, chosen),
                    parse_choice(captures or "newest", "captures", CAPTURES),
-                   parse_shard(shard, chosen))
+                   parse_shard(shard, chosen), parse_recheck(recheck, chosen))
 
 
 def parse_source(source: str | None, replaying: bool) -> str:
@@ -139,6 +142,13 @@ def parse_shard(value: str | None, source: str) -> tuple[int, int] | None:
     if source != "replay":
         raise UsageError("-a shard goes with -a replay only")
     return int(match.group(1)), int(match.group(2))
+
+
+def parse_recheck(value: str | None, source: str) -> bool:
+    recheck = parse_flag(value, "recheck")
+    if recheck and source != "live":
+        raise UsageError("-a recheck=1 asks the live site: it does not go with replay or archives")
+    return recheck
 
 
 def parse_flag(value: str | None, argument: str) -> bool:

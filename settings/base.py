@@ -116,6 +116,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, plus waiting between tries and honouring Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    # Below RedirectMiddleware (600): sees a redirect off an archived article,
+    # and its 404/410, as the server gave them.
+    "crawler.middlewares.removals.RemovalMiddleware": 620,
     # Above HttpCompressionMiddleware (590) and HttpCacheMiddleware (900): it sees
     # the body as the server sent it, and can tell cached responses apart.
     "crawler.middlewares.archive.WarcArchiveMiddleware": 970,

@@ -54,7 +54,6 @@ INSERT INTO article_removals (article_id, url, first_gone, last_checked, reason,
 VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (article_id) DO UPDATE SET
     last_checked = max(article_removals.last_checked, excluded.last_checked)
-RETURNING first_gone = excluded.first_gone
 """
 
 
@@ -140,9 +139,9 @@ class VersionHistory:
     def mark_removed(self, article_id: str, url: str, seen_at: str, reason: str,
                      location: str | None = None) -> bool:
         """Records an article seen gone; True the first time it is seen gone."""
-        row = self.db.execute(MARK_REMOVED, (article_id, url, seen_at, seen_at, reason,
-                                             location)).fetchone()
-        return bool(row and row[0])
+        known = self.removal(article_id) is not None
+        self.db.execute(MARK_REMOVED, (article_id, url, seen_at, seen_at, reason, location))
+        return not known
 
     def removal(self, article_id: str) -> Removal | None:
         row = self.db.execute("SELECT * FROM article_removals WHERE article_id = ?",
