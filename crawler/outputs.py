@@ -40,10 +40,23 @@ def feeds_dir(settings: Settings, spider: str) -> Path:
 
 def open_history(uri: str) -> VersionHistory:
     """The edit history of a ``sqlite:///`` store; other stores keep none."""
+    try:
+        return VersionHistory.open(history_path(uri))
+    except StateURIError as e:
+        raise HistoryUnsupported(str(e)) from e
+
+
+def existing_history(uri: str) -> VersionHistory | None:
+    """The history if the store exists: readers must not create an empty store."""
+    try:
+        path = history_path(uri)
+    except (StateURIError, HistoryUnsupported):
+        return None
+    return VersionHistory.open(path) if path.exists() else None
+
+
+def history_path(uri: str) -> Path:
     from crawler.state.sqlite import path_from_uri
     if not uri.startswith("sqlite:"):
         raise HistoryUnsupported("only a sqlite:/// STATE_URI keeps edit histories")
-    try:
-        return VersionHistory.open(path_from_uri(uri))
-    except StateURIError as e:
-        raise HistoryUnsupported(str(e)) from e
+    return path_from_uri(uri)

@@ -134,6 +134,8 @@ EXTENSIONS = {
     # Masks secret-looking values in Scrapy's "Overridden settings" log line.
     "crawler.extensions.secrets.SecretMasking": 0,
     "crawler.extensions.stats_file.StatsFile": 900,
+    # The HTML report at the end of each run (REPORT_ENABLED).
+    "crawler.extensions.report.ReportAtClose": 910,
 }
 
 ITEM_PIPELINES = {

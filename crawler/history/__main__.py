@@ -10,7 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
-from crawler.history.diffs import html_history, text_history
+from crawler.history.diffs import html_history, page_name, text_history
 from crawler.history.rebuild import rebuild
 from crawler.outputs import (DEFAULT_SPIDER, open_history, project_settings, report_dir,
                              state_uri)
@@ -19,9 +19,7 @@ from warc.paths import ReplayPathError
 
 
 def diff_page_path(directory: Path, article_id: str) -> Path:
-    # Article ids are digits (or a URL for pages without one): keep the name safe.
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in article_id)[:120]
-    return directory / "diffs" / f"{safe}.html"
+    return directory / "diffs" / page_name(article_id)
 
 
 def write_diff_page(history: VersionHistory, article_id: str, path: Path) -> bool:

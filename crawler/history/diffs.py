@@ -17,6 +17,12 @@ from crawler.state.versions import TEXT_FIELDS, ArticleVersion
 CONTEXT_WORDS = 8
 
 
+def page_name(article_id: str) -> str:
+    """The diff page's file name: article ids are digits, or a URL for pages without one."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in article_id)[:120]
+    return f"{safe}.html"
+
+
 def field_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(part) for part in value)
