@@ -150,7 +150,9 @@ DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
 
 # --- Scrapy: feeds -------------------------------------------------------------
 
-FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter"}
+FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter",
+                  # -o items.parquet:parquet; needs pyarrow (the "parquet" extra).
+                  "parquet": "crawler.export.parquet.ParquetItemExporter"}
 FEED_EXPORT_ENCODING = "utf-8"
 # Both feeds of a run carry the crawl's start time, not each file's open time.
 FEED_URI_PARAMS = "crawler.feeds.uri_params"
