@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 
 from scrapy import Request, Spider, signals
@@ -12,6 +13,42 @@ from crawler.middlewares.replay import META_KEY
 from warc.reader import ArchivedResponse, ReplayPathError, WarcReplayReader, expand_paths
 
 logger = logging.getLogger(__name__)
+
+# How far replay is through its files, for the progress extension.
+BYTES_TOTAL = "replay/progress/bytes_total"
+BYTES_DONE = "replay/progress/bytes_done"
+
+
+class BytesRead:
+    """Publishes, as stats, how many bytes of the given files replay is past."""
+
+    def __init__(self, paths: list[str], stats: object) -> None:
+        self.stats = stats
+        self.before: dict[str, int] = {}
+        total = 0
+        for path in paths:
+            self.before.setdefault(path, total)
+            total += _size(path)
+        self.total = total
+        self.done = 0
+        stats.set_value(BYTES_TOTAL, total)
+        stats.set_value(BYTES_DONE, 0)
+
+    def at(self, path: str, offset: int) -> None:
+        # Revisits resolved at the end come back to earlier offsets: never go back.
+        self.done = max(self.done, self.before.get(path, 0) + offset)
+        self.stats.set_value(BYTES_DONE, self.done)
+
+    def finished(self) -> None:
+        self.stats.set_value(BYTES_DONE, self.total)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
 
 class ReplayPlan:
     """Which archived records become requests, and why the others do not."""
@@ -47,10 +84,13 @@ class ReplayPlan:
         return mine
 
     async def requests(self, specs: list[str], callback: object) -> AsyncIterator[Request]:
+        paths = self.paths(specs)
         reader = WarcReplayReader(
-            self.paths(specs), count=self._count, url_filter=self.urls.skip_reason_for_article
+            paths, count=self._count, url_filter=self.urls.skip_reason_for_article
         )
+        progress = BytesRead(paths, self.stats)
         for archived in reader.responses():
+            progress.at(archived.warc_file, archived.warc_offset)
             reason = self.skip_reason_for_response(archived)
             if reason:
                 self._count(f"replay/skipped/{reason}")
@@ -58,6 +98,7 @@ class ReplayPlan:
             await self._wait_for_room()
             yield Request(archived.url, callback=callback, dont_filter=True,
                           meta={META_KEY: archived})
+        progress.finished()
 
     async def _wait_for_room(self) -> None:
         # Scrapy drains start() eagerly into the scheduler while the engine is

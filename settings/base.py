@@ -133,6 +133,8 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     # Masks secret-looking values in Scrapy's "Overridden settings" log line.
     "crawler.extensions.secrets.SecretMasking": 0,
+    # Done/total, rate and ETA: a log line a minute, a bar on a terminal.
+    "crawler.extensions.progress.Progress": 500,
     "crawler.extensions.stats_file.StatsFile": 900,
     # The HTML report at the end of each run (REPORT_ENABLED).
     "crawler.extensions.report.ReportAtClose": 910,
