@@ -13,7 +13,7 @@ from pathlib import Path
 from crawler.export.corpus import article_versions
 from crawler.export.sqlite import write_database
 from crawler.outputs import DEFAULT_SPIDER, existing_history, feeds_dir, project_settings, state_uri
-from crawler.report.data import jsonl_files
+from crawler.report.data import feed_paths
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,8 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     args = parser().parse_args(argv)
     settings = project_settings()
-    feeds = [path for given in (args.feeds or [feeds_dir(settings, args.spider)])
-             for path in (jsonl_files(given) if given.is_dir() else [given])]
+    feeds = feed_paths(args.feeds or [feeds_dir(settings, args.spider)])
     history = existing_history(args.state or state_uri(settings, args.spider))
     removals = history.removals() if history is not None else []
     count = write_database(args.out, article_versions(history, feeds), removals)

@@ -89,7 +89,8 @@ PAGE = """<!DOCTYPE html>
 <style>
 body {{ font-family: sans-serif; margin: 1.5em; }}
 table.diff {{ font-family: monospace; font-size: 13px; border-collapse: collapse; width: 100%; }}
-table.diff td {{ vertical-align: top; white-space: pre-wrap; word-break: break-word; }}
+table.diff td {{ vertical-align: top; white-space: pre-wrap; overflow-wrap: anywhere; width: 46%; }}
+table.diff td.diff_header, table.diff td.diff_next {{ white-space: nowrap; width: 1%; }}
 .diff_header {{ background: #eee; }} td.diff_header {{ text-align: right; }}
 .diff_next {{ background: #ddd; }}
 .diff_add {{ background: #aaffaa; }} .diff_chg {{ background: #ffff77; }}
@@ -105,7 +106,8 @@ table.diff td {{ vertical-align: top; white-space: pre-wrap; word-break: break-w
 
 def html_history(versions: list[ArticleVersion]) -> str:
     """A page with every version and a side-by-side table per consecutive pair."""
-    differ = difflib.HtmlDiff(wrapcolumn=70)
+    # No wrapcolumn: the page's CSS wraps long paragraphs without cutting words.
+    differ = difflib.HtmlDiff()
     tables = []
     for old, new in zip(versions, versions[1:]):
         table = differ.make_table(_lines(old), _lines(new), f"v{old.version}", f"v{new.version}",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from crawler.outputs import (DEFAULT_SPIDER, existing_history, feeds_dir, project_settings,
                              report_dir, state_uri)
-from crawler.report.data import jsonl_files, read_stats
+from crawler.report.data import feed_paths, read_stats
 from crawler.report.writer import write_report
 
 logger = logging.getLogger(__name__)
@@ -34,8 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     args = parser().parse_args(argv)
     settings = project_settings()
-    feeds = [path for given in (args.feeds or [feeds_dir(settings, args.spider)])
-             for path in (jsonl_files(given) if given.is_dir() else [given])]
+    feeds = feed_paths(args.feeds or [feeds_dir(settings, args.spider)])
     history = existing_history(args.state or state_uri(settings, args.spider))
     if history is None:
         logger.warning("No edit history found (a sqlite:/// store): no versions or removals")

@@ -85,6 +85,19 @@ def jsonl_files(directory: Path) -> list[Path]:
     return sorted(directory.rglob("*.jsonl")) if directory.is_dir() else []
 
 
+def feed_paths(given: list[Path]) -> list[Path]:
+    """JSON Lines files named or below named directories; a missing path is logged."""
+    found: list[Path] = []
+    for path in given:
+        if path.is_dir():
+            found.extend(jsonl_files(path))
+        elif path.is_file():
+            found.append(path)
+        else:
+            logger.warning("No feed file or directory at %s", path)
+    return found
+
+
 def collect_articles(items: Iterable[dict[str, Any]]) -> list[ArticleFacts]:
     """One entry per article: the first seen wins (feeds are read oldest first)."""
     found: dict[str, ArticleFacts] = {}
