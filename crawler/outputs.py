@@ -7,7 +7,10 @@ crawl would, and fill in ``%(spider)s`` the same way.
 """
 from __future__ import annotations
 
+import glob
+import re
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
@@ -36,6 +39,23 @@ def report_dir(settings: Settings, spider: str) -> Path:
 
 def feeds_dir(settings: Settings, spider: str) -> Path:
     return Path(settings["OUTPUT_DIR"]) / "feeds" / spider
+
+
+JSON_LINES = frozenset({"jsonlines", "jsonl", "jl"})
+
+
+def jsonl_feed_files(settings: Settings, spider: str) -> list[Path]:
+    """The local JSON Lines files FEEDS names, every run's: ``%(name)s`` is the
+    spider, other placeholders (the run's time, worker) match anything."""
+    found: list[Path] = []
+    for uri, options in settings.getdict("FEEDS").items():
+        parts = urlsplit(str(uri))
+        if (options or {}).get("format") not in JSON_LINES or parts.scheme not in ("", "file"):
+            continue
+        path = unquote(parts.path) if parts.scheme == "file" else str(uri)
+        pattern = re.sub(r"%\([a-z_]+\)s", "*", path.replace("%(name)s", spider))
+        found.extend(Path(match) for match in sorted(glob.glob(pattern)))
+    return list(dict.fromkeys([*found, *sorted(feeds_dir(settings, spider).rglob("*.jsonl"))]))
 
 
 def open_history(uri: str) -> VersionHistory:

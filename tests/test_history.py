@@ -99,3 +99,11 @@ def test_diff_page_escapes_the_texts():
     assert "<script>" not in page and "<img" not in page and "<b>" not in page
     assert "href=\"javascript" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_a_store_without_room_for_texts_is_refused_clearly():
+    from crawler.state.versions import HistoryUnsupported, history_for
+    with pytest.raises(HistoryUnsupported, match="sqlite:///"):
+        history_for(object())
+    with pytest.raises(HistoryUnsupported):
+        open_history("redis://127.0.0.1:1/0")

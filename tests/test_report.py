@@ -109,3 +109,18 @@ def test_the_demo_replay_is_reported(tmp_path):
     assert page.xpath("//ul[@class='summary']/li/b/text()")[0] == str(len(replay.items))
     bars = page.xpath("//figure[@id='plot-per-day']//*[local-name()='g'][starts-with(@id, 'patch_')]")
     assert len(bars) >= len(replay.items)
+
+
+def test_the_feeds_read_are_every_runs_json_lines_feeds(tmp_path):
+    from scrapy.settings import Settings
+    from crawler.outputs import jsonl_feed_files
+    for name in ("feeds/sputnik_fr/2021-01-01T00-00-00Z.jsonl", "feeds/sputnik_fr/2021-01-02T00-00-00Z.jsonl",
+                 "feeds/sputnik_en/2021-01-01T00-00-00Z.jsonl", "own.jsonl", "own.csv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    settings = Settings({"OUTPUT_DIR": str(tmp_path / "none"), "FEEDS": {
+        f"{tmp_path}/feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines"},
+        f"file://{tmp_path}/own.jsonl": {"format": "jsonlines"},
+        f"{tmp_path}/own.csv": {"format": "csv"}}})
+    assert [p.relative_to(tmp_path).as_posix() for p in jsonl_feed_files(settings, "sputnik_fr")] == \
+        ["feeds/sputnik_fr/2021-01-01T00-00-00Z.jsonl", "feeds/sputnik_fr/2021-01-02T00-00-00Z.jsonl", "own.jsonl"]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from crawler.export.corpus import article_versions
 from crawler.export.sqlite import write_database
-from crawler.outputs import DEFAULT_SPIDER, existing_history, feeds_dir, project_settings, state_uri
+from crawler.outputs import (DEFAULT_SPIDER, existing_history, jsonl_feed_files,
+                             project_settings, state_uri)
 from crawler.report.data import feed_paths
 
 
@@ -23,7 +24,7 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--spider", default=DEFAULT_SPIDER, help="default %(default)s")
     main.add_argument("--state", help="store URI (default: STATE_URI of the settings)")
     main.add_argument("--feeds", nargs="*", type=Path,
-                      help="JSON Lines files or directories (default OUTPUT_DIR/feeds/SPIDER)")
+                      help="JSON Lines files or directories (default: the JSON Lines FEEDS, and OUTPUT_DIR/feeds/SPIDER)")
     return main
 
 
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     args = parser().parse_args(argv)
     settings = project_settings()
-    feeds = feed_paths(args.feeds or [feeds_dir(settings, args.spider)])
+    feeds = feed_paths(args.feeds) if args.feeds else jsonl_feed_files(settings, args.spider)
     history = existing_history(args.state or state_uri(settings, args.spider))
     removals = history.removals() if history is not None else []
     count = write_database(args.out, article_versions(history, feeds), removals)

@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.outputs import existing_history, for_spider
+from crawler.outputs import existing_history, for_spider, jsonl_feed_files
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +36,12 @@ class ReportAtClose:
 
     def write(self) -> None:
         # Imported here: matplotlib costs a second, paid once at the end only.
-        from crawler.report.data import jsonl_files
         from crawler.report.writer import save_run_stats, write_report
         settings = self.crawler.settings
         try:
             save_run_stats(self.report_dir, self.crawler.stats.get_stats())
             history = existing_history(for_spider(settings["STATE_URI"], self.spider_name))
-            feeds = jsonl_files(Path(settings["OUTPUT_DIR"]) / "feeds" / self.spider_name)
+            feeds = jsonl_feed_files(settings, self.spider_name)
             write_report(self.spider_name, self.report_dir, feeds, history,
                          Path(settings["WARC_DIR"]))
             if history is not None:
