@@ -95,7 +95,7 @@ def test_command_reads_coverage_files_and_escapes_what_it_shows(tmp_path):
     page = lxml.html.fromstring(text)
     assert plot_paths(page, "per-day") > 5 and plot_paths(page, "keywords") > 5
     assert page.xpath("//p[@id='plot-changes']")  # nothing changed: said, not drawn
-    cells = page.xpath("//h3[text()='commoncrawl']/following-sibling::table[1]//td/text()")
+    cells = page.xpath("//h3[text()='coverage-commoncrawl.json']/following-sibling::table[1]//td/text()")
     assert cells == ["2021-12", "2000", "1500", "500"]
     assert not (tmp_path / "none.sqlite3").exists()
 
@@ -124,3 +124,17 @@ def test_the_feeds_read_are_every_runs_json_lines_feeds(tmp_path):
         f"{tmp_path}/own.csv": {"format": "csv"}}})
     assert [p.relative_to(tmp_path).as_posix() for p in jsonl_feed_files(settings, "sputnik_fr")] == \
         ["feeds/sputnik_fr/2021-01-01T00-00-00Z.jsonl", "feeds/sputnik_fr/2021-01-02T00-00-00Z.jsonl", "own.jsonl"]
+
+
+def test_coverage_of_an_archive_run_shows_the_newest_file_with_nested_counts(tmp_path):
+    from crawler.report.data import read_coverage
+    older = {"months": [{"month": "2021-11", "known": 1, "archived": 1, "missing": 0}]}
+    newer = {"spider": "sputnik_fr", "months": [{
+        "month": "2021-12", "known": {"commoncrawl": 4, "wayback": 4, "any": 7},
+        "archived": {"commoncrawl": 4, "any": 6}, "missing": 1}]}
+    (tmp_path / "coverage-2021-12-01T00-00-00.json").write_text(json.dumps(older))
+    (tmp_path / "coverage-2021-12-31T08-00-00.json").write_text(json.dumps(newer))
+    (tmp_path / "coverage-2021-12-31T08-00-00-missing.txt").write_text("2021-12\t1\thttps://x\n")
+    assert read_coverage(tmp_path) == {"coverage-2021-12-31T08-00-00.json": [{
+        "month": "2021-12", "known.commoncrawl": 4, "known.wayback": 4, "known.any": 7,
+        "archived.commoncrawl": 4, "archived.any": 6, "missing": 1}]}

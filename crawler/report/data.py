@@ -134,18 +134,30 @@ def _changed(version: ArticleVersion) -> ChangedArticle:
                           version.version, version.fetched_at or version.recorded_at)
 
 
+def flatten(month: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"known": {"wayback": 4}}`` becomes ``{"known.wayback": 4}``: one column each."""
+    flat: dict[str, Any] = {}
+    for key, value in month.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def read_coverage(directory: Path) -> dict[str, list[dict[str, Any]]]:
-    """``coverage-*.json`` files: ``{"months": [{"month", "known", "archived", "missing", ...}]}``."""
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for path in sorted(directory.glob("coverage-*.json")):
+    """The newest ``coverage-*.json`` (crawler/coverage.py on web-archive runs;
+    docs/web-archives.md): its months, nested counts flattened into columns.
+    The simplest shape read is ``{"months": [{"month", "known", "archived", "missing"}]}``."""
+    for path in sorted(directory.glob("coverage-*.json"), reverse=True):
         try:
             months = json.loads(path.read_text(encoding="utf-8")).get("months")
         except (OSError, ValueError, AttributeError):
             logger.warning("Coverage file not readable, left out: %s", path)
             continue
         if isinstance(months, list):
-            tables[path.stem.removeprefix("coverage-")] = [m for m in months if isinstance(m, dict)]
-    return tables
+            return {path.name: [flatten(m) for m in months if isinstance(m, dict)]}
+    return {}
 
 
 def read_stats(path: Path) -> dict[str, Any]:
