@@ -107,3 +107,12 @@ def test_a_store_without_room_for_texts_is_refused_clearly():
         history_for(object())
     with pytest.raises(HistoryUnsupported):
         open_history("redis://127.0.0.1:1/0")
+
+
+def test_a_new_text_under_a_taken_number_is_kept_under_the_next_one(tmp_path):
+    history = open_history(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    first = {"article_id": "7", "url": "u", "body": "un", "source": {"mode": "live"}}
+    assert history.record(first, 1, "t1")
+    assert not history.record(first, 1, "t2")  # the same text again: already there
+    assert history.record({**first, "body": "deux"}, 1, "t3")
+    assert [(v.version, v.text["body"]) for v in history.versions("7")] == [(1, "un"), (2, "deux")]

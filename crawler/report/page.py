@@ -56,7 +56,8 @@ def figure(name: str, svg: str | None, empty: str) -> str:
     return f'<figure class="plot" id="plot-{name}">{svg}</figure>'
 
 
-def table(headers: Iterable[str], rows: Iterable[Iterable[Any]], numeric: set[int] = set()) -> str:
+def table(headers: Iterable[str], rows: Iterable[Iterable[Any]],
+          numeric: frozenset[int] | set[int] = frozenset()) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(
         f'<td class="n">{esc(cell)}</td>' if i in numeric else f"<td>{cell}</td>"

@@ -111,15 +111,28 @@ class VersionHistory:
         return cls(SqliteArticleStore(path).db)
 
     def record(self, fields: dict[str, Any], version: int, recorded_at: str) -> bool:
-        """Stores one version; False when that version number is already
-        stored (a concurrent run recorded it first)."""
+        """Stores one version; False when that text is already stored under that
+        number (a concurrent run recorded it first). A different text under a
+        taken number (a history rebuilt from fewer WARC files than the store
+        saw) goes to the next free number rather than being lost."""
+        text = pack_text(fields)
+        taken = self.db.execute("SELECT text FROM article_versions WHERE article_id = ?"
+                                " AND version = ?", (fields["article_id"], version)).fetchone()
+        if taken is not None:
+            if taken[0] == text:
+                return False
+            version = self._next_version(fields["article_id"])
         source = fields.get("source") or {}
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO article_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (fields["article_id"], version, fields.get("url") or "", fields.get("fetched_at"),
-             recorded_at, origin_of(source), json.dumps(source, sort_keys=True),
-             pack_text(fields)))
+             recorded_at, origin_of(source), json.dumps(source, sort_keys=True), text))
         return cursor.rowcount == 1
+
+    def _next_version(self, article_id: str) -> int:
+        row = self.db.execute("SELECT max(version) FROM article_versions WHERE article_id = ?",
+                              (article_id,)).fetchone()
+        return int(row[0] or 0) + 1
 
     def versions(self, article_id: str) -> list[ArticleVersion]:
         rows = self.db.execute("SELECT * FROM article_versions WHERE article_id = ?"
