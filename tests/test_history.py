@@ -116,3 +116,33 @@ def test_a_new_text_under_a_taken_number_is_kept_under_the_next_one(tmp_path):
     assert not history.record(first, 1, "t2")  # the same text again: already there
     assert history.record({**first, "body": "deux"}, 1, "t3")
     assert [(v.version, v.text["body"]) for v in history.versions("7")] == [(1, "un"), (2, "deux")]
+
+
+def test_rebuild_orders_by_capture_skips_repeats_and_damaged_records(tmp_path, caplog):
+    import json as json_module
+    from crawler.exporters import feed_item
+    from crawler.history.rebuild import rebuild
+    from crawler.items import ArticleItem
+    from tests.warc_builders import RecordSpec, build_warc, damage
+
+    def metadata(article_id: str, body: str, fetched_at: str) -> RecordSpec:
+        item = ArticleItem(url=f"https://fr.sputniknews.com/{article_id}.html", article_id=article_id,
+                           title="T", body=body, fetched_at=fetched_at, source={"mode": "live"})
+        payload = json_module.dumps(feed_item(item)).encode()
+        return RecordSpec("metadata", item.url, payload, content_type="application/json")
+
+    capture = RecordSpec("metadata", "https://index.commoncrawl.org/", b'{"crawl": "CC-MAIN-2021-49"}',
+                         content_type="application/json")
+    records = [metadata("1", "deux", "2021-12-29T00:00:00Z"), metadata("1", "un", "2021-12-28T00:00:00Z"),
+               capture, metadata("1", "un", "2021-12-28T12:00:00Z"), metadata("2", "x", "2021-12-28T00:00:00Z"),
+               metadata("3", "lost", "2021-12-30T00:00:00Z"), metadata("1", "trois", "2021-12-31T00:00:00Z")]
+    path = tmp_path / "a.warc.gz"
+    offsets = build_warc(path, records)
+    damage(path, offsets[5] + 30)
+    history = open_history(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    assert rebuild(history, str(path)) == 4
+    assert [(v.version, v.text["body"], v.fetched_at) for v in history.versions("1")] == [
+        (1, "un", "2021-12-28T00:00:00Z"), (2, "deux", "2021-12-29T00:00:00Z"),
+        (3, "trois", "2021-12-31T00:00:00Z")]
+    assert history.versions("3") == []
+    assert any("Skipped a damaged WARC record" in r.getMessage() for r in caplog.records)

@@ -83,3 +83,20 @@ def test_recheck_is_for_live_crawls_only(tmp_path):
     assert CrawlArguments.parse(SPUTNIK_FR).recheck is False
     with pytest.raises(UsageError, match="recheck"):
         CrawlArguments.parse(SPUTNIK_FR, replay=str(tmp_path), recheck="1")
+
+
+def test_a_store_error_is_counted_and_the_answer_still_goes_on(tmp_path, caplog):
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+    from crawler.middlewares.removals import RemovalMiddleware
+    crawler = get_crawler(type("Named", (Spider,), {"name": "x"}),
+                          {"STATE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}", "STATE_ENABLED": True,
+                           "HISTORY_ENABLED": True})
+    middleware = RemovalMiddleware.from_crawler(crawler)
+    middleware.history.db.close()
+    request = Request("https://fr.sputniknews.com/20211227/lavrov-1054083153.html")
+    response = HtmlResponse(request.url, status=404, request=request)
+    assert middleware.process_response(request, response) is response
+    assert crawler.stats.get_value("removals/errors/store") == 1
+    assert any("Could not record the removal" in r.getMessage() for r in caplog.records)

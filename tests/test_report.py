@@ -138,3 +138,18 @@ def test_coverage_of_an_archive_run_shows_the_newest_file_with_nested_counts(tmp
     assert read_coverage(tmp_path) == {"coverage-2021-12-31T08-00-00.json": [{
         "month": "2021-12", "known.commoncrawl": 4, "known.wayback": 4, "known.any": 7,
         "archived.commoncrawl": 4, "archived.any": 6, "missing": 1}]}
+
+
+def test_a_report_that_cannot_be_written_is_one_error_not_a_crash(tmp_path, caplog):
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+    from crawler.extensions.report import ReportAtClose
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    crawler = get_crawler(type("Named", (Spider,), {"name": "x"}),
+                          {"REPORT_ENABLED": True, "REPORT_DIR": str(blocker / "r"),
+                           "STATE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}",
+                           "OUTPUT_DIR": str(tmp_path), "WARC_DIR": str(tmp_path / "w")})
+    ReportAtClose.from_crawler(crawler).write()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "Could not write the report" in errors[0].getMessage()
