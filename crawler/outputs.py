@@ -22,7 +22,11 @@ DEFAULT_SPIDER = "sputnik_fr"
 
 
 def project_settings() -> Settings:
-    return get_project_settings()
+    settings = get_project_settings()
+    if settings.get("STATE_URI") is None:
+        # Run away from scrapy.cfg: the project's own settings still apply.
+        settings.setmodule("settings.base", priority="project")
+    return settings
 
 
 def for_spider(template: str, spider: str) -> str:

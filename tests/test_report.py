@@ -153,3 +153,12 @@ def test_a_report_that_cannot_be_written_is_one_error_not_a_crash(tmp_path, capl
     ReportAtClose.from_crawler(crawler).write()
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1 and "Could not write the report" in errors[0].getMessage()
+
+
+def test_commands_find_the_project_settings_away_from_scrapy_cfg(tmp_path, monkeypatch):
+    from crawler.outputs import project_settings
+    monkeypatch.delenv("SCRAPY_SETTINGS_MODULE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = project_settings()
+    assert settings["STATE_URI"].endswith("/state/%(spider)s.sqlite3")
+    assert settings["REPORT_DIR"].endswith("/reports/%(spider)s")
