@@ -1,4 +1,5 @@
-"""Where a spider's outputs live, for the commands that read them after a crawl.
+"""Where a spider's outputs live, and reading its feeds, for the commands that
+read them after a crawl.
 
 ``crawler.history``, ``crawler.report`` and ``crawler.export`` run outside
 Scrapy but must find what a crawl wrote: they read the project's settings
@@ -8,8 +9,12 @@ crawl would, and fill in ``%(spider)s`` the same way.
 from __future__ import annotations
 
 import glob
+import json
+import logging
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from scrapy.settings import Settings
@@ -17,6 +22,8 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.state import StateURIError
 from crawler.state.versions import HistoryUnsupported, VersionHistory
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SPIDER = "sputnik_fr"
 
@@ -59,7 +66,38 @@ def jsonl_feed_files(settings: Settings, spider: str) -> list[Path]:
         path = unquote(parts.path) if parts.scheme == "file" else str(uri)
         pattern = re.sub(r"%\([a-z_]+\)s", "*", path.replace("%(name)s", spider))
         found.extend(Path(match) for match in sorted(glob.glob(pattern)))
-    return list(dict.fromkeys([*found, *sorted(feeds_dir(settings, spider).rglob("*.jsonl"))]))
+    return list(dict.fromkeys([*found, *jsonl_files(feeds_dir(settings, spider))]))
+
+
+def feed_items(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
+    """Items of JSON Lines feeds; a line that is not an item is logged and skipped."""
+    for path in paths:
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            for number, line in enumerate(lines, 1):
+                try:
+                    item = json.loads(line)
+                except ValueError:
+                    logger.warning("Not a JSON line, skipped: %s line %s", path, number)
+                    continue
+                if isinstance(item, dict):
+                    yield item
+
+
+def jsonl_files(directory: Path) -> list[Path]:
+    return sorted(directory.rglob("*.jsonl")) if directory.is_dir() else []
+
+
+def feed_paths(given: list[Path]) -> list[Path]:
+    """JSON Lines files named or below named directories; a missing path is logged."""
+    found: list[Path] = []
+    for path in given:
+        if path.is_dir():
+            found.extend(jsonl_files(path))
+        elif path.is_file():
+            found.append(path)
+        else:
+            logger.warning("No feed file or directory at %s", path)
+    return found
 
 
 def open_history(uri: str) -> VersionHistory:

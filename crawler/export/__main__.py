@@ -12,9 +12,8 @@ from pathlib import Path
 
 from crawler.export.corpus import article_versions
 from crawler.export.sqlite import write_database
-from crawler.outputs import (DEFAULT_SPIDER, existing_history, jsonl_feed_files,
+from crawler.outputs import (DEFAULT_SPIDER, existing_history, feed_paths, jsonl_feed_files,
                              project_settings, state_uri)
-from crawler.report.data import feed_paths
 
 
 def parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from crawler.report.data import feed_items
+from crawler.outputs import feed_items
 from crawler.state.versions import VersionHistory
 
 

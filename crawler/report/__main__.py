@@ -11,9 +11,9 @@ import logging
 import sys
 from pathlib import Path
 
-from crawler.outputs import (DEFAULT_SPIDER, existing_history, jsonl_feed_files,
+from crawler.outputs import (DEFAULT_SPIDER, existing_history, feed_paths, jsonl_feed_files,
                              project_settings, report_dir, state_uri)
-from crawler.report.data import feed_paths, read_stats
+from crawler.report.data import read_stats
 from crawler.report.writer import write_report
 
 logger = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from crawler.outputs import feed_items
 from crawler.state.versions import ArticleVersion, Removal, VersionHistory
 
 logger = logging.getLogger(__name__)
@@ -65,37 +66,6 @@ def article_facts(fields: dict[str, Any]) -> ArticleFacts | None:
         return None
     return ArticleFacts(str(article_id), day, str(fields.get("section") or "(none)"),
                         tuple(str(keyword) for keyword in fields.get("keywords") or []))
-
-
-def feed_items(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
-    """Items of JSON Lines feeds; a line that is not an item is logged and skipped."""
-    for path in paths:
-        with path.open(encoding="utf-8", errors="replace") as lines:
-            for number, line in enumerate(lines, 1):
-                try:
-                    item = json.loads(line)
-                except ValueError:
-                    logger.warning("Not a JSON line, skipped: %s line %s", path, number)
-                    continue
-                if isinstance(item, dict):
-                    yield item
-
-
-def jsonl_files(directory: Path) -> list[Path]:
-    return sorted(directory.rglob("*.jsonl")) if directory.is_dir() else []
-
-
-def feed_paths(given: list[Path]) -> list[Path]:
-    """JSON Lines files named or below named directories; a missing path is logged."""
-    found: list[Path] = []
-    for path in given:
-        if path.is_dir():
-            found.extend(jsonl_files(path))
-        elif path.is_file():
-            found.append(path)
-        else:
-            logger.warning("No feed file or directory at %s", path)
-    return found
 
 
 def collect_articles(items: Iterable[dict[str, Any]]) -> list[ArticleFacts]:
