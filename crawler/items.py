@@ -31,3 +31,18 @@ class ArticleItem:
     source: dict[str, Any] = field(default_factory=dict)
     # 1 for the first archived text of an article, then one more for each change.
     version: int | None = None
+    # The registry name of the edition the article belongs to (crawler/editions.toml).
+    edition: str | None = None
+    # What sort of page (issue 12 §3): article, live, podcast, gallery, video,
+    # infographic, post. None for items made before kinds were read.
+    kind: str | None = None
+    # Agencies credited in the author block ("avec Reuters" → "Reuters").
+    credits: list[str] = field(default_factory=list)
+    # A live page's entries in page order: {"time": ISO 8601 or None, "text"}.
+    live_entries: list[dict[str, Any]] = field(default_factory=list)
+    # A podcast episode: {"url", "duration" (seconds or None), "show"}.
+    audio: dict[str, Any] | None = None
+    # A photo gallery's pictures in order: {"image", "caption"}.
+    gallery: list[dict[str, Any]] = field(default_factory=list)
+    # A video page's main video: {"url", "duration" (seconds or None)}.
+    video: dict[str, Any] | None = None

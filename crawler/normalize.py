@@ -7,6 +7,7 @@ items from any source (live crawl, replay, older feeds).
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -18,12 +19,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from w3lib.url import safe_url_string
 
-from crawler.editions import Edition
-from crawler.urls import article_id_from_url
+from crawler.editions import Edition, desktop_host_of
+from crawler.urls import article_id_from_url, canonical_article_url, publication_date_from_url
 
 ARTICLE_FIELDS: tuple[str, ...] = (
     "url", "article_id", "site", "title", "description", "published", "modified",
     "section", "keywords", "authors", "image", "language", "publisher", "body",
+    # Page kinds (issue 12 §3-4), after the fields every page has.
+    "kind", "credits", "live_entries", "audio", "gallery", "video",
 )
 
 # --- dates ------------------------------------------------------------------
@@ -247,6 +250,82 @@ def host_of(url: str | None) -> str | None:
     return host.lower().rstrip(".") if host else None
 
 
+# --- page kinds: live entries, audio, gallery, video ---------------------------
+
+_CLOCK = re.compile(r"(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>\d{2})")
+_ISO_DURATION = re.compile(r"PT(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)(?:\.\d+)?S)?",
+                           re.IGNORECASE)
+
+
+def normalize_duration(value: Any) -> int | None:
+    """``PT1H2M3S``, ``1:02:03``, ``62:03``, ``3723`` → seconds (int); else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if math.isfinite(value) and value >= 0 else None
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    match = _ISO_DURATION.fullmatch(text) or _CLOCK.fullmatch(text)
+    if not match or not any(match.groupdict().values()):
+        return None
+    parts = {key: int(number or 0) for key, number in match.groupdict().items()}
+    return parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list field; anything else (hostile or old input) is no list."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _live_entries(value: Any, tz: str) -> list[dict[str, Any]]:
+    entries = []
+    for entry in _dicts(value):
+        text = clean_body(None if entry.get("text") is None else str(entry.get("text")))
+        if text:
+            entries.append({"time": normalize_datetime(_date_value(entry.get("time")), tz),
+                            "text": text})
+    return entries
+
+
+def _media(value: Any, *names: str) -> dict[str, Any] | None:
+    """An ``audio``/``video`` object: a URL (else None), duration in seconds, text names."""
+    url = canonical_url(_str(value.get("url"))) if isinstance(value, dict) else None
+    if not url:
+        return None
+    media: dict[str, Any] = {"url": url, "duration": normalize_duration(value.get("duration"))}
+    media.update({name: clean_text(_str(value.get(name))) for name in names})
+    return media
+
+
+def _texts(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _gallery(value: Any) -> list[dict[str, Any]]:
+    pictures = ({"image": canonical_url(_str(item.get("image"))),
+                 "caption": clean_text(_str(item.get("caption")))} for item in _dicts(value))
+    return [picture for picture in pictures if picture["image"] or picture["caption"]]
+
+
+def _kind_fields(fields: dict[str, Any], tz: str) -> dict[str, Any]:
+    kind = clean_text(_str(fields.get("kind")))
+    return {
+        "kind": kind.lower() if kind else None,
+        "credits": unique_texts(_texts(fields.get("credits"))),
+        "live_entries": _live_entries(fields.get("live_entries"), tz),
+        "audio": _media(fields.get("audio"), "show"),
+        "gallery": _gallery(fields.get("gallery")),
+        "video": _media(fields.get("video")),
+    }
+
+
 # --- items ------------------------------------------------------------------
 
 
@@ -268,14 +347,18 @@ def normalize_fields(fields: dict[str, Any], edition: Edition) -> dict[str, Any]
     """The item's article fields in their one published form; other keys kept."""
     out = dict(fields)
     url = canonical_url(fields.get("url"))
-    tz = edition.timezone
+    # An AMP or mobile capture is the desktop article: one URL for both.
+    url = canonical_article_url(url) if url else None
+    site = desktop_host_of((clean_text(fields.get("site")) or host_of(url) or "").lower()) or None
+    day = publication_date_from_url(url or "")
+    tz = edition.zone_on(day)
     section = clean_text(fields.get("section"))
     article_id = fields.get("article_id")
     out.update(
         url=url,
         article_id=clean_text(None if article_id is None else str(article_id))
         or (article_id_from_url(url) if url else None),
-        site=(clean_text(fields.get("site")) or host_of(url) or "").lower() or None,
+        site=site,
         title=clean_text(fields.get("title")),
         description=clean_text(fields.get("description")),
         published=normalize_datetime(_date_value(fields.get("published")), tz),
@@ -284,8 +367,9 @@ def normalize_fields(fields: dict[str, Any], edition: Edition) -> dict[str, Any]
         keywords=unique_texts(_as_list(fields.get("keywords"), split=True)),
         authors=unique_texts(_as_list(fields.get("authors"), split=False)),
         image=canonical_url(fields.get("image")),
-        language=normalize_language(fields.get("language"), edition.language),
-        publisher=clean_text(fields.get("publisher")) or edition.publisher,
+        language=normalize_language(fields.get("language"), edition.language_for(site)),
+        publisher=clean_text(fields.get("publisher")) or edition.publisher_for(site, day),
         body=clean_body(fields.get("body")),
+        **_kind_fields(fields, tz),
     )
     return out

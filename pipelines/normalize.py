@@ -6,8 +6,8 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from crawler.editions import SPUTNIK_FR, Edition
-from crawler.normalize import normalize_fields
+from crawler.editions import EDITIONS, UNKNOWN_EDITION, Edition, edition_for_host
+from crawler.normalize import host_of, normalize_fields
 
 
 class NormalizePipeline:
@@ -18,15 +18,23 @@ class NormalizePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
         return cls(crawler)
 
-    @property
-    def edition(self) -> Edition:
-        return getattr(self.crawler.spider, "edition", SPUTNIK_FR)
+    def edition_of(self, adapter: ItemAdapter) -> Edition:
+        """The item's own edition, else the owner of its host, else the spider's."""
+        return (
+            EDITIONS.get(adapter.get("edition") or "")
+            or edition_for_host(adapter.get("site") or host_of(adapter.get("url")))
+            or getattr(self.crawler.spider, "edition", None)
+            or UNKNOWN_EDITION
+        )
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         fields = {name: adapter.get(name) for name in adapter.field_names()}
-        for name, value in normalize_fields(fields, self.edition).items():
+        edition = self.edition_of(adapter)
+        for name, value in normalize_fields(fields, edition).items():
             if name in adapter.field_names():
                 adapter[name] = value
+        if "edition" in adapter.field_names() and not adapter.get("edition") and edition.name:
+            adapter["edition"] = edition.name
         self.crawler.stats.inc_value("normalize/items")
         return item

@@ -1,4 +1,10 @@
-"""Drops items that are not complete articles, saying which field is missing."""
+"""Drops items that are not complete articles, saying which field is missing.
+
+Every article needs a URL, a title, a publication date and a body. Live,
+podcast, gallery, video and infographic pages may carry little or no text of
+their own: their entries, episode, pictures, video or image stand in for the body, so such an
+item passes without one (counted as ``validate/kept_without_body/<kind>``).
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +12,8 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+
+from crawler.extract.kinds import has_media
 
 REQUIRED_FIELDS = ("url", "title", "body", "published")
 
@@ -21,10 +29,14 @@ class ValidatePipeline:
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         for name in REQUIRED_FIELDS:
-            if not adapter.get(name):
-                self.crawler.stats.inc_value(f"validate/dropped/missing_{name}")
-                raise DropItem(
-                    f"Article without {name}: {adapter.get('url') or adapter.get('source')}",
-                    log_level="WARNING",
-                )
+            if adapter.get(name):
+                continue
+            if name == "body" and has_media(adapter.asdict()):
+                self.crawler.stats.inc_value(f"validate/kept_without_body/{adapter.get('kind')}")
+                continue
+            self.crawler.stats.inc_value(f"validate/dropped/missing_{name}")
+            raise DropItem(
+                f"Article without {name}: {adapter.get('url') or adapter.get('source')}",
+                log_level="WARNING",
+            )
         return item

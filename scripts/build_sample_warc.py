@@ -3,7 +3,10 @@
 
 The archive looks like a small crawl of the edition: robots.txt, a section
 page, every sample article (one gzip-encoded and chunked, as servers send
-them), an image, a 404 and a revisit of an unchanged page. Record ids and
+them), an image, a 404 and a revisit of an unchanged page. Each page is
+captured at its canonical URL, except the AMP samples, captured at their AMP
+address as web archives hold them (CAPTURED_AT); the English samples are
+there for ``sputnik_en`` and count as other-host records for ``sputnik_fr``. Record ids and
 dates are derived from the content, so the file is the same byte for byte on
 every run: ``python scripts/build_sample_warc.py samples/sputnik-sample.warc.gz``.
 """
@@ -27,7 +30,22 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "samples" / "pages"
 SITE = "https://fr.sputniknews.com"
 CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]+)"')
-URL_DAY = re.compile(r"/(?:\w+/)?(\d{8})")
+URL_DAY = re.compile(r"/(?:[A-Za-z_][\w-]*/)?(\d{8})")
+# The capture sent gzip-encoded and chunked, and the one revisited a month later.
+GZIPPED = "article-1033712345"
+REVISITED = "article-1041472563"
+# Pages captured somewhere other than their canonical URL: the AMP copies.
+CAPTURED_AT = {
+    "amp-1065524510": "https://fr.sputniknews.africa/amp/20240313/"
+                      "le-niger-et-la-russie-signent-un-accord-sur-lenergie-solaire-1065524510.html",
+    "amp-1080370875": "https://sputniknews.com/amp/radio_the_critical_hour/202009051080370875-"
+                      "covid-19-model-predicts-us-death-toll-will-surpass-410000-by-january-1/"
+                      "?__twitter_impression=true",
+}
+
+
+def capture_url(page: Path, body: bytes) -> str:
+    return CAPTURED_AT.get(page.stem) or CANONICAL.search(body).group(1).decode()
 
 
 def record_id(*parts: str) -> str:
@@ -126,11 +144,11 @@ def build(target: Path) -> None:
                          robots, first)
         section = b"<html><body><h1>International</h1><ul><li>listing</li></ul></body></html>"
         archive.exchange(f"{SITE}/international/", "200 OK", html_headers(len(section)), section, first)
-        for number, page in enumerate(pages):
+        for page in pages:
             body = page.read_bytes()
-            url = CANONICAL.search(body).group(1).decode()
+            url = capture_url(page, body)
             moment = capture_time(url)
-            if number == 0:
+            if page.stem == GZIPPED:
                 encoded = gzip.compress(body, mtime=0)
                 archive.exchange(url, "200 OK", [("Content-Type", "text/html; charset=utf-8"),
                                                  ("Content-Encoding", "gzip"),
@@ -138,7 +156,7 @@ def build(target: Path) -> None:
                                  chunked(encoded), moment)
             else:
                 archive.exchange(url, "200 OK", html_headers(len(body)), body, moment)
-            if number == 1:
+            if page.stem == REVISITED:
                 archive.revisit(url, moment, body, moment + timedelta(days=30))
         logo = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
         archive.exchange(f"{SITE}/i/logo/logo.png", "200 OK",

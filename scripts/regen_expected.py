@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -24,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 from parsel import Selector  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
-from crawler.editions import SPUTNIK_FR  # noqa: E402
-from crawler.extract import extract_article  # noqa: E402
+from crawler.editions import SPUTNIK_FR, Edition, edition_for_host  # noqa: E402
+from crawler.extract import read_article  # noqa: E402
 from crawler.normalize import ARTICLE_FIELDS, normalize_fields  # noqa: E402
 
 PAGES = ROOT / "samples" / "pages"
@@ -38,14 +39,22 @@ def is_authoritative(page: Path) -> bool:
     return page.stem in AUTHORITATIVE or (SHARED_FIXTURES / f"{page.stem}.expected.json").exists()
 
 
+def edition_for(url: str) -> Edition:
+    """The registry edition that owns the page's host (French when none does)."""
+    return edition_for_host(urlsplit(url).hostname) or SPUTNIK_FR
+
+
 def expected_for(page: Path) -> dict[str, object]:
     body = page.read_bytes()
     url = Selector(text=body.decode("utf-8")).css('link[rel="canonical"]::attr(href)').get()
     if not url:
         raise SystemExit(f"{page}: no <link rel=canonical>, cannot tell the page's URL")
     response = HtmlResponse(url=url, body=body, encoding="utf-8")
-    fields = normalize_fields(extract_article(response, SPUTNIK_FR), SPUTNIK_FR)
-    return {name: fields[name] for name in ARTICLE_FIELDS}
+    edition = edition_for(url)
+    article = read_article(response, edition)
+    fields = normalize_fields(article.fields, edition)
+    # source.layout is checked too: which layout reads a page is part of what a sample proves.
+    return {**{name: fields[name] for name in ARTICLE_FIELDS}, "source": {"layout": article.layout}}
 
 
 def render(fields: dict[str, object]) -> str:

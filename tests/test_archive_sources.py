@@ -181,7 +181,7 @@ def test_commoncrawl_provenance(cc, fakes):
     item = by_id(cc)["1054083153"]
     line = next(line for line in fakes.archives.cc_index[CRAWL] if line["timestamp"] == NEW_E)
     assert item["source"] == {"mode": "commoncrawl", "crawl": CRAWL, "warc_file": FILE,
-                              "warc_offset": int(line["offset"])}
+                              "warc_offset": int(line["offset"]), "layout": "2021"}
 
 
 def test_unknown_crawl_is_one_error_and_the_others_are_read(cc):

@@ -55,6 +55,25 @@ def test_feed_validates_and_maps_every_field():
     assert first["_sputnik"]["source"]["mode"] == "replay"
 
 
+def test_feed_keeps_page_kind_fields_in_the_extension():
+    podcast = article(kind="podcast", credits=["Reuters"], body=None,
+                      audio={"url": "https://cdn.example/e.mp3", "duration": 1520,
+                             "show": "Zone de contact"})
+    live = article(kind="live", live_entries=[{"time": "2022-04-28T03:57:00+00:00", "text": "Un"}],
+                   gallery=[{"image": "https://cdn.example/1.jpg", "caption": "Légende"}])
+    feed = export([podcast, live])
+    jsonschema.validate(feed, JSON_FEED_1_1)
+    first, second = (item["_sputnik"] for item in feed["items"])
+    assert feed["items"][0]["content_text"] == ""
+    assert first["kind"] == "podcast"
+    assert first["credits"] == ["Reuters"]
+    assert first["audio"] == {"url": "https://cdn.example/e.mp3", "duration": 1520,
+                              "show": "Zone de contact"}
+    assert second["live_entries"] == [{"time": "2022-04-28T03:57:00+00:00", "text": "Un"}]
+    assert second["gallery"] == [{"image": "https://cdn.example/1.jpg", "caption": "Légende"}]
+    assert second["video"] is None
+
+
 def test_empty_feed_is_valid_json_feed():
     feed = export([])
     jsonschema.validate(feed, JSON_FEED_1_1)

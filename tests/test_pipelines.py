@@ -10,6 +10,7 @@ from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.spiders.sputnik_fr import SputnikFrSpider
 from crawler.state import open_store
 from pipelines.dedupe import DedupePipeline
+from pipelines.normalize import NormalizePipeline
 from pipelines.validate import ValidatePipeline
 from tests.test_exporters import article
 
@@ -38,6 +39,39 @@ def test_validate_keeps_complete_item():
     item = article(modified=None, authors=[])
     assert run(pipeline.process_item(item)) is item
     assert not any(key.startswith("validate/") for key in stats.get_stats())
+
+
+PODCAST = {"url": "https://fr.sputniknews.africa/audio/episode.mp3", "duration": 1520,
+           "show": "Zone de contact"}
+LIVE = [{"time": "2022-04-28T03:57:00+00:00", "text": "Une entrée"}]
+GALLERY = [{"image": "https://cdn.example/1.jpg", "caption": "Une légende"}]
+
+
+@pytest.mark.parametrize("kind,payload", [
+    ("podcast", {"audio": PODCAST}), ("live", {"live_entries": LIVE}),
+    ("gallery", {"gallery": GALLERY}), ("video", {"video": {"url": "https://cdn.example/v.mp4"}}),
+])
+def test_validate_keeps_media_page_without_body(kind, payload):
+    pipeline, stats = build(ValidatePipeline)
+    item = article(body=None, kind=kind, **payload)
+    assert run(pipeline.process_item(item)) is item
+    assert stats.get_value(f"validate/kept_without_body/{kind}") == 1
+
+
+@pytest.mark.parametrize("kind,payload", [
+    ("podcast", {}), ("article", {"audio": PODCAST}), ("live", {"gallery": GALLERY}),
+])
+def test_validate_drops_page_without_body_or_its_own_payload(kind, payload):
+    pipeline, stats = build(ValidatePipeline)
+    with pytest.raises(DropItem, match="without body"):
+        run(pipeline.process_item(article(body=None, kind=kind, **payload)))
+    assert stats.get_value("validate/dropped/missing_body") == 1
+
+
+def test_validate_still_needs_title_and_date_on_media_pages():
+    pipeline, stats = build(ValidatePipeline)
+    with pytest.raises(DropItem, match="without published"):
+        run(pipeline.process_item(article(body=None, kind="podcast", audio=PODCAST, published=None)))
 
 
 def test_dedupe_same_url_same_body_once():
@@ -154,3 +188,23 @@ def test_dedupe_item_is_not_stored_after_a_feed_write_failed(tmp_path):
     finish(pipeline)
     assert stored_row(tmp_path) is None
     assert stats.get_value("dedupe/stored") is None
+
+
+def test_normalize_takes_publisher_language_zone_and_edition_from_the_registry():
+    pipeline, _ = build(NormalizePipeline)  # a French crawl, but the item says where it is from
+    item = run(pipeline.process_item(article(
+        url="http://m.de.sputniknews.com/politik/20200413326900079-corona/?utm_source=x", site=None,
+        article_id=None, publisher=None, language=None, published="10:25 13.04.2020")))
+    assert item.url == "http://de.sputniknews.com/politik/20200413326900079-corona/"
+    assert (item.site, item.article_id, item.edition) == ("de.sputniknews.com", "326900079", "sputnik_de")
+    assert (item.publisher, item.language) == ("Sputnik Deutschland", "de-DE")
+    assert item.published == "2020-04-13T10:25:00+02:00"  # Berlin summer time
+
+
+def test_normalize_keeps_what_the_page_says_and_the_items_own_edition():
+    pipeline, _ = build(NormalizePipeline)
+    item = run(pipeline.process_item(article(url="https://fr.sputniknews.africa/20240101/x-1054083153.html",
+                                             site=None, publisher=None, edition="sputnik_fr")))
+    assert (item.site, item.publisher, item.edition) == ("fr.sputniknews.africa", "Sputnik Afrique", "sputnik_fr")
+    said = run(pipeline.process_item(article(publisher="Sputnik France")))
+    assert said.publisher == "Sputnik France" and said.edition == "sputnik_fr"

@@ -4,10 +4,14 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
 
+from crawler.editions import SPUTNIK_FR
+from crawler.urls import is_article_url
+from scripts.build_sample_warc import CAPTURED_AT, capture_url
 from tests import warc_builders as wb
 from tests.crawl import ROOT, SHARED, run_crawl
 from tests.jsonfeed_schema import JSON_FEED_1_1
@@ -19,13 +23,37 @@ FIXTURE_URL = ("https://fr.sputniknews.com/20211227/lavrov-precise-quand-se-tien
 OLD_URL = "https://fr.sputniknews.com/france/201906241041472563-canicule-vigilance-orange-departements/"
 
 
-def expected(page_id: str) -> dict:
-    return json.loads((PAGES / f"article-{page_id}.expected.json").read_text(encoding="utf-8"))
+def page_id(path: Path) -> str:
+    """``live-1095109728.html`` → ``1095109728``."""
+    return path.name.split(".")[0].rsplit("-", 1)[1]
 
 
-def assert_item_matches(item: dict, page_id: str) -> None:
-    for field, value in expected(page_id).items():
-        assert item[field] == value, field
+def expected(article_id: str) -> dict:
+    path = next(PAGES.glob(f"*-{article_id}.expected.json"))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def assert_item_matches(item: dict, article_id: str) -> None:
+    for field, value in expected(article_id).items():
+        if field == "source":  # the sample records the layout; replay adds where it came from
+            assert item["source"]["layout"] == value["layout"]
+        else:
+            assert item[field] == value, field
+
+
+def replayable_by_sputnik_fr() -> list[str]:
+    """Ids of the bundled sample's pages that sputnik_fr replays: captured on
+    one of its hosts at a URL its rules recognise as an article."""
+    ids = []
+    for page in PAGES.glob("*.html"):
+        url = capture_url(page, page.read_bytes())
+        if SPUTNIK_FR.owns(urlsplit(url).hostname) and is_article_url(url):
+            ids.append(page_id(page))
+    return sorted(ids)
+
+
+AMP_CAPTURE = CAPTURED_AT["amp-1065524510"]
+CAPTURE_2015 = "http://fr.sputniknews.com/international/20150331/1015401831.html"
 
 
 EXTRA_PARAGRAPH = "Ça coûte 10 € — « vraiment » — à l’Otan."
@@ -166,10 +194,42 @@ def test_bundled_sample_writes_both_feeds(tmp_path):
     lines = [json.loads(line) for line in jsonl[0].read_text(encoding="utf-8").splitlines()]
     document = json.loads(feed[0].read_text(encoding="utf-8"))
     jsonschema.validate(document, JSON_FEED_1_1)
-    page_ids = sorted(path.name.split("-")[1].split(".")[0] for path in PAGES.glob("*.expected.json"))
+    page_ids = replayable_by_sputnik_fr()
+    assert len(page_ids) >= 9
     assert sorted(item["article_id"] for item in lines) == page_ids
     for item in lines:
         assert_item_matches(item, item["article_id"])
     assert [entry["id"] for entry in document["items"]] == [item["url"] for item in lines]
     assert result.stats["replay/revisit/resolved"] == 1
     assert result.stats["replay/skipped/status_404"] == 1
+    # The English samples (live page, banner page, old radio AMP) are sputnik_en's.
+    assert result.stats["replay/skipped/other_host"] >= 3
+
+
+def test_amp_and_2015_captures_replay_into_items_with_canonical_urls(tmp_path):
+    shutil.copy(ROOT / "samples" / "sputnik-sample.warc.gz", tmp_path / "sample.warc.gz")
+    result = run_crawl(tmp_path, args={"replay": "sample.warc.gz"})
+    assert result.returncode == 0, result.log
+    by_id = {item["article_id"]: item for item in result.items}
+    amp, old = by_id["1065524510"], by_id["1015401831"]
+    assert amp["url"] == ("https://fr.sputniknews.africa/20240313/"
+                          "le-niger-et-la-russie-signent-un-accord-sur-lenergie-solaire-1065524510.html")
+    assert amp["source"]["layout"] == "amp"
+    assert amp["source"]["fetched_url"] == AMP_CAPTURE
+    assert (amp["edition"], amp["publisher"]) == ("sputnik_fr", "Sputnik Afrique")
+    assert old["url"] == CAPTURE_2015
+    assert old["source"]["layout"] == "2014"
+    assert old["published"] == "2015-03-31T17:05:00+02:00"
+
+
+def test_bundled_sample_english_pages_replay_with_sputnik_en(tmp_path):
+    shutil.copy(ROOT / "samples" / "sputnik-sample.warc.gz", tmp_path / "sample.warc.gz")
+    result = run_crawl(tmp_path, spider="sputnik_en", args={"replay": "sample.warc.gz"})
+    assert result.returncode == 0, result.log
+    by_id = {item["article_id"]: item for item in result.items}
+    assert sorted(by_id) == ["1080370875", "1095109728", "1100247631"]
+    for article_id, item in by_id.items():
+        assert_item_matches(item, article_id)
+    assert [by_id[i]["kind"] for i in sorted(by_id)] == ["podcast", "live", "article"]
+    assert by_id["1080370875"]["source"]["fetched_url"] == CAPTURED_AT["amp-1080370875"]
+    assert result.stats["article/layout/amp"] == 1 and result.stats["article/layout/2021"] == 2

@@ -7,6 +7,7 @@ its whole fallback chain, best source first.
 """
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -14,13 +15,17 @@ from lxml import etree
 
 from crawler.editions import Edition
 from crawler.extract.blocks import Element, element_text, first, texts
+from crawler.extract.conventions import section_from_url, split_credits, strip_teaser_suffix
 from crawler.extract.errors import NotAnArticle
+from crawler.extract.jsonld import breadcrumb_section
+from crawler.extract.kinds import classify, has_media
+from crawler.extract.media import media_of
 from crawler.extract.page import Page
 from crawler.normalize import (
     ARTICLE_FIELDS, canonical_url, host_of, normalize_datetime, normalize_language,
     split_list,
 )
-from crawler.urls import article_id_from_url
+from crawler.urls import article_id_from_url, publication_date_from_url
 
 
 class ArticleLayout:
@@ -31,6 +36,8 @@ class ArticleLayout:
     and datelines.
     """
 
+    # What source.layout records for items this layout read.
+    NAME: ClassVar[str]
     ROOT: ClassVar[etree.XPath]
     _TITLE: ClassVar[etree.XPath | None] = None
     _LEAD: ClassVar[etree.XPath | None] = None
@@ -38,6 +45,10 @@ class ArticleLayout:
     _TAGS: ClassVar[etree.XPath | None] = None
     _AUTHORS: ClassVar[etree.XPath | None] = None
     _IMAGES: ClassVar[etree.XPath | None] = None
+    # Page kinds: an episode's player and show title, a video page's main video.
+    _PLAYER: ClassVar[etree.XPath | None] = None
+    _SHOW: ClassVar[etree.XPath | None] = None
+    _MAIN_VIDEO: ClassVar[etree.XPath | None] = None
 
     def __init__(self, page: Page, edition: Edition) -> None:
         self.page = page
@@ -52,7 +63,7 @@ class ArticleLayout:
         fields = {name: getattr(self, name)() for name in ARTICLE_FIELDS}
         if not fields["title"]:
             raise NotAnArticle("no_title", self.page.response.url)
-        if not fields["body"]:
+        if not fields["body"] and not has_media(fields):
             raise NotAnArticle("no_body", self.page.response.url)
         return fields
 
@@ -85,12 +96,12 @@ class ArticleLayout:
         return (
             self.page.meta("og:site_name")
             or self.page.microdata("publisher")
-            or self.edition.publisher
+            or self.edition.publisher_for(self.site(), self._url_day)
         )
 
     def language(self) -> str:
         raw = self.page.microdata("inLanguage") or self.page.meta("og:locale") or self.page.html_lang()
-        return normalize_language(raw, self.edition.language)
+        return normalize_language(raw, self.edition.language_for(self.site()))
 
     # --- text fields -------------------------------------------------------
 
@@ -104,22 +115,26 @@ class ArticleLayout:
         )
 
     def description(self) -> str | None:
-        # The lead shown on the page is shorter than the published description.
+        # The lead readers see is the whole sentence; the published
+        # descriptions are teasers cut by the CMS and signed with date and name.
         return (
-            self.page.microdata("description")
-            or self.page.meta("og:description")
-            or self.page.meta("description")
-            or self._visible_lead()
+            self._visible_lead()
+            or strip_teaser_suffix(self.page.microdata("description"))
+            or strip_teaser_suffix(self.page.meta("og:description"))
+            or strip_teaser_suffix(self.page.meta("description"))
         )
 
     def section(self) -> str | None:
-        # Microdata repeats the keywords as further articleSection values after
-        # the real section, so only the first one counts.
+        # The rubric: visible, the breadcrumb trail, the head, the URL.
+        # Microdata's first articleSection comes last: on 2022+ pages it is
+        # often a tag ("afrique subsaharienne") or a show ("avenir souverain").
         return (
-            self.page.microdata("articleSection")
+            self._visible_section()
+            or breadcrumb_section(self.page.json_ld, self.url())
             or self.page.meta("article:section")
             or self.page.meta("analytics:rubric")
-            or self._visible_section()
+            or section_from_url(self.url())
+            or self.page.microdata("articleSection")
         )
 
     def keywords(self) -> list[str]:
@@ -133,7 +148,15 @@ class ArticleLayout:
         )
 
     def authors(self) -> list[str]:
-        return (
+        return self._people_and_credits[0]
+
+    def credits(self) -> list[str]:
+        """Agencies credited in the author block (``avec Reuters`` → ``Reuters``)."""
+        return self._people_and_credits[1]
+
+    @cached_property
+    def _people_and_credits(self) -> tuple[list[str], list[str]]:
+        return split_credits(
             self.page.microdata_all("author")
             or [name for name in self.page.meta_all("article:author") if "://" not in name]
             or split_list(self.page.meta("analytics:authors"))
@@ -150,6 +173,54 @@ class ArticleLayout:
     def body(self) -> str | None:
         # The microdata copy runs paragraphs together: only when nothing is visible.
         return "\n\n".join(self._visible_body()) or self.page.microdata("articleBody")
+
+    # --- page kinds (see kinds.py) -----------------------------------------
+
+    def kind(self) -> str:
+        return classify(self)
+
+    def live_entries(self) -> list[dict[str, str]]:
+        """Entries of a live page in page order: ``{"time", "text"}``."""
+        return []
+
+    def audio(self) -> dict[str, Any] | None:
+        """The episode of a podcast page: ``{"url", "duration", "show"}``."""
+        return dict(self._audio) if self._audio else None
+
+    @cached_property
+    def _audio(self) -> dict[str, Any] | None:
+        # Found once: kind() asks too.
+        audio = media_of(self._visible(self._PLAYER), self.page) or self._microdata_media("audio")
+        if audio is None:
+            return None
+        # The show: the page's own show title, else the rubric it is filed under.
+        show = self._visible_text(self._SHOW) or self.page.microdata("partOfSeries")
+        return {**audio, "show": show or self.section()}
+
+    def gallery(self) -> list[dict[str, str | None]]:
+        """Pictures of a photo gallery in order: ``{"image", "caption"}``."""
+        return []
+
+    def video(self) -> dict[str, Any] | None:
+        """The main video of a video page: ``{"url", "duration"}``."""
+        return dict(self._video) if self._video else None
+
+    @cached_property
+    def _video(self) -> dict[str, Any] | None:
+        return media_of(self._visible(self._MAIN_VIDEO), self.page) or self._microdata_media("video")
+
+    def _microdata_media(self, name: str) -> dict[str, Any] | None:
+        # schema.org AudioObject/VideoObject in the article's microdata.
+        url = self.page.microdata(name, sub="contentUrl")
+        if not url:
+            return None
+        return {"url": self.page.absolute(url), "duration": self.page.microdata(name, sub="duration")}
+
+    def _og_type(self) -> str | None:
+        return self.page.meta("og:type")
+
+    def _is_infographic(self) -> bool:
+        return False
 
     # --- dates -------------------------------------------------------------
 
@@ -172,8 +243,13 @@ class ArticleLayout:
         urls = (canonical_url(self.page.absolute(candidate)) for candidate in candidates)
         return next(filter(None, urls), None)
 
+    @cached_property
+    def _url_day(self) -> date | None:
+        # The registry's publisher name and newsroom zone depend on the year.
+        return publication_date_from_url(self.url() or "")
+
     def _date(self, value: str | None) -> str | None:
-        return normalize_datetime(value, self.edition.timezone)
+        return normalize_datetime(value, self.edition.zone_on(self._url_day))
 
     def _first_date(self, candidates: list[str | None]) -> str | None:
         return next(filter(None, map(self._date, candidates)), None)
@@ -200,7 +276,10 @@ class ArticleLayout:
         return image.get("src") if image is not None else None
 
     def _visible_text(self, selector: etree.XPath | None) -> str | None:
-        return element_text(first(selector, self.root)) if selector is not None else None
+        return element_text(self._visible(selector))
+
+    def _visible(self, selector: etree.XPath | None) -> Element | None:
+        return first(selector, self.root) if selector is not None else None
 
     def _visible_body(self) -> list[str]:
         """The article's paragraphs, sub-headings included, boxes and ads left out."""

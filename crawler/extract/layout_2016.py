@@ -12,6 +12,7 @@ from crawler.normalize import find_visible_datetime
 
 
 class Layout2016(ArticleLayout):
+    NAME = "2016"
     ROOT = css("div.b-article:has(.b-article__text, .b-article__header-title h1)")
 
     _TITLE = css(".b-article__header-title h1")
@@ -23,6 +24,9 @@ class Layout2016(ArticleLayout):
     _DATELINE = css("time.b-article__refs-date")
     _DATELINE_MODIFIED = css(".b-article__refs-update")
     _IMAGES = css(".b-article__announce img, .b-article__lead img, .b-article__text img")
+    # Radio shows: the episode's player sits in the header picture's place.
+    _PLAYER = css(".b-article__announce audio, .b-article__announce .b-podcast__player")
+    _MAIN_VIDEO = css(".b-article__announce video")
 
     # Inside the text: "read also" boxes and ads (b-inject, b-banner) and
     # pictures with their captions and credits (figure).

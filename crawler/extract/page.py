@@ -1,19 +1,21 @@
 """What every field method reads, computed once per page.
 
 ``Page`` holds the parsed document, the ``<meta>`` tags by name/property, the
-``<link rel>`` targets and the schema.org microdata of the article.
+``<link rel>`` targets, the schema.org microdata of the article and its JSON-LD.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Union
+from functools import cached_property
+from typing import Any, Union
 
 from scrapy.http import TextResponse
 
 from lxml import etree
 
 from crawler.extract.blocks import Element, element_text, first, xpath
+from crawler.extract.jsonld import json_ld_objects
 from crawler.normalize import clean_text
 
 # A microdata property value: text, or a nested item (author, publisher …).
@@ -135,6 +137,11 @@ class Page:
         scope = _article_scope(root)
         article = read_item(scope) if scope is not None else MicroItem()
         return cls(response, root, _metas(root), _links(root), article)
+
+    @cached_property
+    def json_ld(self) -> list[dict[str, Any]]:
+        """The page's JSON-LD objects (read on first use: most layouts need none)."""
+        return json_ld_objects(self.root)
 
     def first(self, selector: etree.XPath) -> Element | None:
         """The first match of ``selector`` in the document, looked up once per page."""

@@ -45,6 +45,9 @@ def response_from_archive(archived: ArchivedResponse, request: Request,
 def replay_provenance(archived: ArchivedResponse) -> dict[str, Any]:
     return {
         "mode": "replay",
+        # The URL of the capture: an AMP or mobile copy gives the item its
+        # desktop URL, and this is what was actually archived.
+        "fetched_url": archived.url,
         "warc_file": archived.warc_file,
         "warc_offset": archived.warc_offset,
         "warc_record_id": archived.warc_record_id,

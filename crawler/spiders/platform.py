@@ -24,7 +24,7 @@ from crawler import user_agent
 from crawler.httputil import failure_reason
 from crawler.discovery import DiscoveryFilter, is_index, is_newer
 from crawler.editions import Edition
-from crawler.extract import NotAnArticle, extract_article
+from crawler.extract import NotAnArticle, read_article
 from crawler.items import ArticleItem
 from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
 from crawler.replay import ReplayPlan
@@ -238,14 +238,16 @@ class PlatformSpider(SitemapSpider):
             self._skip(response.url, "not_html")
             return
         try:
-            fields = extract_article(response, self.edition)
+            article = read_article(response, self.edition)
         except NotAnArticle as e:
             self._skip(response.url, e.reason)
             return
+        self.crawler.stats.inc_value(f"article/layout/{article.layout}")
         yield ArticleItem(
-            **fields,
+            **article.fields,
             fetched_at=response.meta.get("fetched_at"),
-            source=response.meta.get("source", {}),
+            source={**response.meta.get("source", {}), "layout": article.layout},
+            edition=self.edition.name,
         )
 
     def article_failed(self, failure: Failure) -> None:

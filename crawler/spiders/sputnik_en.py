@@ -1,9 +1,5 @@
-from crawler.editions import SPUTNIK_EN
-from crawler.spiders.platform import PlatformSpider
+"""Sputnik International's spider, generated from the registry: its class
+lives in crawler.spiders.editions; this name stays for code that imports it."""
+from crawler.spiders.editions import SPIDER_CLASSES
 
-
-class SputnikEnSpider(PlatformSpider):
-    """Sputnik International: sputniknews.com, since 2022 sputnikglobe.com."""
-
-    name = "sputnik_en"
-    edition = SPUTNIK_EN
+SputnikEnSpider = SPIDER_CLASSES["sputnik_en"]

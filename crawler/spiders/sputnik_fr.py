@@ -1,9 +1,5 @@
-from crawler.editions import SPUTNIK_FR
-from crawler.spiders.platform import PlatformSpider
+"""Sputnik France / Afrique's spider, generated from the registry: its class
+lives in crawler.spiders.editions; this name stays for code that imports it."""
+from crawler.spiders.editions import SPIDER_CLASSES
 
-
-class SputnikFrSpider(PlatformSpider):
-    """Sputnik France: fr.sputniknews.com, since 2022 fr.sputniknews.africa."""
-
-    name = "sputnik_fr"
-    edition = SPUTNIK_FR
+SputnikFrSpider = SPIDER_CLASSES["sputnik_fr"]
