@@ -14,10 +14,15 @@ from crawler.window import DateWindow
 
 LIVE_DEFAULT_DAYS = 2
 ARGUMENT_NAMES = ("replay", "since", "until", "site", "urls", "refresh", "source", "crawls",
-                  "captures", "shard", "recheck")
+                  "captures", "shard", "prefer", "discover", "recheck")
 # Where articles come from: the live edition, local WARC files, or public web archives.
 SOURCES = ("live", "replay", "commoncrawl", "wayback")
+# The web archives, cheapest first: the default order of ``-a prefer``.
+ARCHIVE_SOURCES = ("commoncrawl", "wayback")
 CAPTURES = ("newest", "all")
+DISCOVERY = ("sitemaps",)
+# ``-a crawls=all``: every Common Crawl crawl whose period can hold the window.
+ALL_CRAWLS = "all"
 CRAWL_NAME = re.compile(r"^CC-MAIN-\d{4}-\d{2}$")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
@@ -66,11 +71,17 @@ class CrawlArguments:
     one a line; ``urls``: article URLs;
     ``site``: root of the edition; ``since``/``until``: the window (YYYY-MM-DD);
     ``refresh``: re-fetch articles the store already holds unchanged;
-    ``source``: live (default), replay (implied by ``replay``), commoncrawl or
-    wayback; ``crawls``: Common Crawl crawl names; ``captures``: newest (one
-    capture per article) or all; ``shard``: K/N, the K-th (1-based) of N shares
-    of the replayed files; ``recheck``: 1 to ask the live site again for the
-    window's archived articles (from the store) to find removed ones (default 0).
+    ``source``: live (default), replay (implied by ``replay``), or web archives:
+    commoncrawl, wayback, or both comma-separated (``sources`` holds them);
+    ``crawls``: Common Crawl crawl names, or ``all``: every crawl that can
+    hold the window; ``captures``: newest (one capture per article) or all
+    (every distinct text); ``shard``: K/N, the K-th (1-based) of N shares
+    of the replayed files; ``prefer``: the archives in the order a capture is
+    taken from (default commoncrawl,wayback: cheapest first); ``discover``:
+    sitemaps, to add the ids the live sitemaps list for the window to the
+    coverage report of an archive run (none by default); ``recheck``: 1 to
+    ask the live site again for the window's archived articles (from the
+    store) to find removed ones (default 0).
     A live crawl defaults to the last two days; other sources to everything."""
 
     replay_specs: tuple[str, ...]
@@ -82,6 +93,14 @@ class CrawlArguments:
     crawls: tuple[str, ...] = ()
     captures: str = "newest"
     shard: tuple[int, int] | None = None
+    sources: tuple[str, ...] = ()
+    prefer: tuple[str, ...] = ARCHIVE_SOURCES
+    discover: tuple[str, ...] = ()
+
+    @property
+    def from_archives(self) -> bool:
+        """Whether captures come from public web archives (``sources``)."""
+        return bool(self.sources)
     # Ask the live site again for the window's archived articles, to find removals.
     recheck: bool = False
 
@@ -90,7 +109,8 @@ class CrawlArguments:
               until: str | None = None, site: str | None = None,
               urls: str | None = None, refresh: str | None = None, source: str | None = None,
               crawls: str | None = None, captures: str | None = None,
-              shard: str | None = None, recheck: str | None = None) -> CrawlArguments:
+              shard: str | None = None, prefer: str | None = None,
+              discover: str | None = None, recheck: str | None = None) -> CrawlArguments:
         replay_specs = tuple(expand_list_files(split_list(replay)))
         if replay is not None and not replay_specs:
             raise UsageError("-a replay= needs at least one WARC file, directory or glob")
@@ -103,16 +123,46 @@ class CrawlArguments:
                    DateWindow.from_arguments(since, until, default_days=default_days),
                    parse_flag(refresh, "refresh"), chosen, parse_crawls(crawls, chosen),
                    parse_choice(captures or "newest", "captures", CAPTURES),
-                   parse_shard(shard, chosen), parse_recheck(recheck, chosen))
+                   parse_shard(shard, chosen), archive_sources(chosen),
+                   parse_prefer(prefer, chosen), parse_discover(discover, chosen),
+                   parse_recheck(recheck, chosen))
 
 
 def parse_source(source: str | None, replaying: bool) -> str:
+    """One of live, replay; or archive sources, comma-separated, in the order given."""
     if source is None:
         return "replay" if replaying else "live"
-    chosen = parse_choice(source, "source", SOURCES)
+    names = [parse_choice(name, "source", SOURCES) for name in split_list(source) or [source]]
+    if len(names) > 1 and not set(names) <= set(ARCHIVE_SOURCES):
+        raise UsageError(f"-a source={source!r}: only {' and '.join(ARCHIVE_SOURCES)} combine")
+    chosen = ",".join(dict.fromkeys(names))
     if replaying != (chosen == "replay"):
         raise UsageError("-a replay=PATH goes with -a source=replay (or no source) only")
     return chosen
+
+
+def archive_sources(source: str) -> tuple[str, ...]:
+    names = tuple(split_list(source))
+    return names if set(names) <= set(ARCHIVE_SOURCES) else ()
+
+
+def parse_prefer(value: str | None, source: str) -> tuple[str, ...]:
+    """The archives in order of preference; those not named follow in the default order."""
+    if value is None:
+        return ARCHIVE_SOURCES
+    if not archive_sources(source):
+        raise UsageError("-a prefer goes with web-archive sources (-a source=commoncrawl,wayback) only")
+    named = [parse_choice(name, "prefer", ARCHIVE_SOURCES) for name in split_list(value) or [value]]
+    return tuple(dict.fromkeys([*named, *ARCHIVE_SOURCES]))
+
+
+def parse_discover(value: str | None, source: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not archive_sources(source):
+        raise UsageError("-a discover goes with web-archive sources (-a source=commoncrawl,wayback) only")
+    return tuple(dict.fromkeys(parse_choice(name, "discover", DISCOVERY)
+                               for name in split_list(value) or [value]))
 
 
 def parse_choice(value: str, argument: str, choices: tuple[str, ...]) -> str:
@@ -123,12 +173,17 @@ def parse_choice(value: str, argument: str, choices: tuple[str, ...]) -> str:
 
 def parse_crawls(value: str | None, source: str) -> tuple[str, ...]:
     crawls = tuple(split_list(value))
+    reading = "commoncrawl" in archive_sources(source)
+    if crawls == (ALL_CRAWLS,):
+        if not reading:
+            raise UsageError("-a crawls goes with -a source=commoncrawl only")
+        return (ALL_CRAWLS,)
     for name in crawls:
         if not CRAWL_NAME.match(name):
-            raise UsageError(f"-a crawls: {name!r} is not a crawl name like CC-MAIN-2021-49")
-    if source == "commoncrawl" and not crawls:
-        raise UsageError("-a source=commoncrawl needs -a crawls=CC-MAIN-YYYY-WW[,...]")
-    if crawls and source != "commoncrawl":
+            raise UsageError(f"-a crawls: {name!r} is not a crawl name like CC-MAIN-2021-49, or all")
+    if reading and not crawls:
+        raise UsageError("-a source=commoncrawl needs -a crawls=CC-MAIN-YYYY-WW[,...] or -a crawls=all")
+    if crawls and not reading:
         raise UsageError("-a crawls goes with -a source=commoncrawl only")
     return crawls
 

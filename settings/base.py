@@ -12,6 +12,17 @@ from crawler import user_agent
 
 # --- Project settings -------------------------------------------------------
 
+# Web-archive runs: a 429/503 or "slow down" answer multiplies the delay of
+# that archive's download slot by ARCHIVE_SLOWDOWN_FACTOR (at least what
+# Retry-After asks, at most ARCHIVE_SLOWDOWN_MAX_DELAY seconds) for the rest of
+# the run; after ARCHIVE_SOURCE_DOWN_AFTER failed answers in a row an archive
+# is taken as down and the run goes on with the others
+# (crawler.middlewares.slowdown).
+ARCHIVE_SLOWDOWN_ENABLED = True
+ARCHIVE_SLOWDOWN_FACTOR = 2.0
+ARCHIVE_SLOWDOWN_MAX_DELAY = 60.0
+ARCHIVE_SOURCE_DOWN_AFTER = 10
+
 # Common Crawl (``-a source=commoncrawl``): the CDX index server, asked at
 # {COMMONCRAWL_INDEX_URL}/{crawl}-index, and the host of its WARC files,
 # read record by record with Range requests. Tests point both at local fakes.
@@ -22,6 +33,12 @@ COMMONCRAWL_INDEX_URL = "https://index.commoncrawl.org"
 # User-Agent of every request unless USER_AGENT itself is set.
 CONTACT_URL = os.environ.get("SPUTNIK_CONTACT_URL", "https://github.com/sputnik-archive/sputnik-archive")
 
+# The coverage report written at the end of every live or archive run
+# (crawler.coverage): per month of the window, article ids known, archived and
+# missing, as COVERAGE_DIR/<spider>/coverage-<time>.json, .md and -missing.txt.
+COVERAGE_DIR = f"{os.environ.get('SPUTNIK_OUTPUT_DIR', 'output')}/reports"
+COVERAGE_ENABLED = True
+
 # Hosts treated as the edition's own besides its published hosts and the host
 # of ``-a site``: mirrors, or a test site's second name.
 EDITION_EXTRA_HOSTS: list[str] = []
@@ -31,6 +48,10 @@ EDITION_EXTRA_HOSTS: list[str] = []
 # (``python -m crawler.history``). Needs a sqlite:/// STATE_URI; the Redis
 # store keeps none and says so once in the log.
 HISTORY_ENABLED = True
+
+# Web-archive index answers kept between runs (crawler.sources.cache): Common
+# Crawl pages for good, Wayback CDX pages to resume from. Beside the store.
+INDEX_CACHE_DIR = f"{os.environ.get('SPUTNIK_OUTPUT_DIR', 'output')}/state/index-cache"
 
 # Root of everything a crawl writes: feeds, WARC files and the article store.
 # FEEDS, WARC_DIR and STATE_URI are built from it when this module is imported,
@@ -94,6 +115,9 @@ WARC_PREFIX = None
 # SPUTNIK_WORKER_ID, else host-pid.
 WARC_WORKER_ID = None
 
+# Seconds a Wayback CDX answer read to its end is used as it is; after that a
+# run asks only for the captures since the last one it listed.
+WAYBACK_CDX_REFRESH_AFTER = 24 * 3600
 # The Wayback Machine (``-a source=wayback``): its CDX server, and the root of
 # captures, fetched in their ``id_`` form ({WAYBACK_URL}/{timestamp}id_/{url}).
 WAYBACK_CDX_URL = "https://web.archive.org/cdx/search/cdx"
@@ -116,6 +140,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, plus waiting between tries and honouring Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    # Nearer the downloader than the retry: it sees every throttling answer of
+    # a web archive, the retried ones too, and slows that archive's slot down.
+    "crawler.middlewares.slowdown.ArchiveSlowDownMiddleware": 560,
     # Below RedirectMiddleware (600): sees a redirect off an archived article,
     # and its 404/410, as the server gave them.
     "crawler.middlewares.removals.RemovalMiddleware": 620,
@@ -136,6 +163,9 @@ EXTENSIONS = {
     # Done/total, rate and ETA: a log line a minute, a bar on a terminal.
     "crawler.extensions.progress.Progress": 500,
     "crawler.extensions.stats_file.StatsFile": 900,
+    # The payload digest of every capture archived, so no archive run fetches it again.
+    "crawler.extensions.captures.CaptureDigests": 500,
+    "crawler.extensions.coverage.CoverageReport": 950,
     # The HTML report at the end of each run (REPORT_ENABLED).
     "crawler.extensions.report.ReportAtClose": 910,
 }

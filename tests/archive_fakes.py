@@ -10,16 +10,26 @@ One stdlib HTTP server answers as four services, each under its own path:
 - ``/web/<timestamp>id_/<url>``: Wayback captures, original headers prefixed
   ``X-Archive-Orig-``.
 
+- ``/cc-index/collinfo.json``: the crawl list (``collinfo``);
+- any other path in ``site``: the live edition's robots.txt and sitemaps.
+
 ``throttle_once`` lists (path, Range) pairs answered 429 with Retry-After: 1
-the first time. Every request is logged (tests.site.requestlog).
+the first time (a Wayback capture's target with Range ""); paths starting
+with one of ``down`` are answered 503 every time. ``hold`` (a predicate over
+the request log and the new request's target) keeps a request unanswered
+until ``release()``: a test kills the crawl while it waits, and the request
+stays logged with no status. Every request is logged (tests.site.requestlog).
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
@@ -48,6 +58,14 @@ class Archives:
     throttle_once: set[tuple[str, str]] = field(default_factory=set)
     cdx_rows: list[list[str]] = field(default_factory=list)
     pages: dict[tuple[str, str], WaybackPage] = field(default_factory=dict)
+    collinfo: list[dict[str, str]] = field(default_factory=list)
+    site: dict[str, bytes] = field(default_factory=dict)
+    down: tuple[str, ...] = ()
+
+
+def sha1_base32(payload: bytes) -> str:
+    """A payload digest as both archives' indexes give it: base32 sha1, no prefix."""
+    return base64.b32encode(hashlib.sha1(payload).digest()).decode("ascii")
 
 
 def _host_matches(url: str, query: str) -> bool:
@@ -60,8 +78,13 @@ class ArchiveHandler(BaseHTTPRequestHandler):
     server: ArchiveServer
 
     def do_GET(self) -> None:
+        hold = self.server.hold is not None and self.server.hold(self.server.log.entries(), self.path)
         entry = self.server.log.record(LoggedRequest(
             "GET", self.path, self.headers.get("Host", ""), dict(self.headers.items())))
+        if hold:
+            self.server.released.wait(60)
+            self.close_connection = True
+            return
         status, headers, body = self.server.answer(self.path, self.headers.get("Range", ""))
         self.send_response(status)
         for name, value in {**headers, "Content-Length": str(len(body))}.items():
@@ -83,6 +106,13 @@ class ArchiveServer(ThreadingHTTPServer):
         self.log = RequestLog()
         self._throttled: set[tuple[str, str]] = set()
         self._thread: threading.Thread | None = None
+        self.hold: Callable[[list[LoggedRequest], str], bool] | None = None
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        """Lets held requests go, unanswered, and holds no more."""
+        self.hold = None
+        self.released.set()
 
     @property
     def url(self) -> str:
@@ -97,13 +127,22 @@ class ArchiveServer(ThreadingHTTPServer):
     def answer(self, target: str, byte_range: str) -> Answer:
         path, _, query = target.partition("?")
         params = {key: values for key, values in parse_qs(query).items()}
+        if self.archives.down and path.startswith(self.archives.down):
+            return 503, {"Content-Type": "text/plain"}, b"unavailable"
+        if path == "/cc-index/collinfo.json":
+            return 200, {"Content-Type": "application/json"}, json.dumps(self.archives.collinfo).encode()
         if path.startswith("/cc-index/"):
             return self.cc_index(path.removeprefix("/cc-index/").removesuffix("-index"), params)
         if path.startswith("/cc-data/"):
             return self.cc_data(path, path.removeprefix("/cc-data/"), byte_range)
         if path == "/cdx":
             return self.cdx(params)
+        if path in self.archives.site:
+            return 200, {"Content-Type": "application/xml"}, self.archives.site[path]
         match = CAPTURE.match(target)
+        if (target, "") in self.archives.throttle_once and (target, "") not in self._throttled:
+            self._throttled.add((target, ""))
+            return 429, {"Retry-After": "1"}, b"slow down"
         if match and (match.group(1), match.group(2)) in self.archives.pages:
             page = self.archives.pages[(match.group(1), match.group(2))]
             return 200, page.headers, page.body

@@ -1,6 +1,7 @@
 """End to end: ``scrapy crawl sputnik_fr -a site=...`` against the local Sputnik-like site."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -152,3 +153,14 @@ def test_server_down_ends_with_a_summary(tmp_path):
               if "downloadermiddlewares.retry" not in line and "downloadermiddlewares.robotstxt" not in line]
     assert errors == []
     assert len([line for line in result.log_lines("WARNING") if "Listing not fetched" in line]) == 3
+
+
+def test_live_run_writes_a_coverage_report_of_sitemap_ids_and_live_captures(site, full_crawl):
+    (path,) = (full_crawl.workdir / "output" / "reports" / "sputnik_fr").glob("coverage-*.json")
+    total = json.loads(path.read_text())["total"]
+    # Every page the sitemaps list (fault pages included) is an article URL of the window.
+    listed = {path for path, _, _ in site.listing()}
+    unreachable = set(site.faults.paths_of(Slow)) | set(site.faults.paths_of(Status))
+    assert total["known"]["sitemaps"] == len(listed)
+    assert total["archived"]["live"] == total["archived"]["any"] == len(full_crawl.items)
+    assert total["missing"] == len(listed & unreachable) > 0

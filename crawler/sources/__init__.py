@@ -1,7 +1,8 @@
-"""Public web archives as sources of captures (``-a source=commoncrawl|wayback``).
+"""Public web archives as sources of captures (``-a source=commoncrawl,wayback``).
 
-Each source is a class built with the spider; its ``requests()`` async
-generator yields the requests that fetch captures. Their responses reach the
+Each source is a class built with the spider and the run (crawler.sources.run)
+that combines them; its ``requests()`` async generator starts reading its
+index, and the run yields the requests that fetch the chosen captures. Their responses reach the
 spider's ``parse_article`` through the same middlewares and pipelines as live
 and replayed pages.
 """
@@ -23,5 +24,5 @@ class ArchiveSource(Protocol):
     def requests(self) -> AsyncIterator[Request]: ...
 
 
-def archive_source(name: str, spider: Spider) -> Any:
-    return load_object(SOURCE_CLASSES[name])(spider)
+def archive_source(name: str, spider: Spider, run: Any) -> Any:
+    return load_object(SOURCE_CLASSES[name])(spider, run)

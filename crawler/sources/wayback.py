@@ -4,23 +4,33 @@ For each host of the edition its CDX server is asked for the 200 HTML
 captures of ``<host>/*`` from the window's first day on (a page cannot be
 captured before it is published; it may be captured years after, so there is
 no upper bound), one capture per payload digest, page by page with the
-server's resume key. Once every host has been read, the chosen captures are
-fetched in their ``id_`` form: the page as archived, without the archive's
-toolbar or link rewriting.
+server's resume key. Each page is kept on disk as it comes
+(crawler.sources.cache): a run resumes from the last resume key kept, and an
+answer read to its end is asked again only from the last capture time it
+listed, and only once it is older than ``WAYBACK_CDX_REFRESH_AFTER``.
+
+The chosen captures are fetched in their ``id_`` form: the page as archived,
+without the archive's toolbar or link rewriting.
 """
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from scrapy import Request, Spider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.sources.cache import WaybackCache, WaybackPage
 from crawler.sources.captures import Capture, IndexedSource, api_request, archive_meta
 from crawler.sources.records import FETCH_KEY, WaybackFetch
+
+if TYPE_CHECKING:
+    from crawler.sources.run import ArchiveRun
 
 logger = logging.getLogger(__name__)
 
@@ -34,35 +44,67 @@ COLUMNS = ("timestamp", "original", "mimetype", "statuscode", "digest")
 class WaybackSource(IndexedSource):
     prefix = "wayback"
 
-    def __init__(self, spider: Spider) -> None:
-        super().__init__(spider)
+    def __init__(self, spider: Spider, run: ArchiveRun) -> None:
+        super().__init__(spider, run)
         self.cdx_url = self.settings["WAYBACK_CDX_URL"]
         self.web_url = self.settings["WAYBACK_URL"].rstrip("/")
-        self.hosts = list(spider.edition.hosts)
+        self.refresh_after = self.settings.getfloat("WAYBACK_CDX_REFRESH_AFTER")
+        self.hosts = sorted(spider.edition.hosts)
+        since = spider.window.since
+        self.since = since.strftime("%Y%m%d") if since is not None else ""
+        self.pages_kept = 0
 
     async def requests(self) -> AsyncIterator[Request]:
-        logger.info("Asking the Wayback Machine's CDX server for %s", ", ".join(self.hosts))
+        logger.info("Reading the Wayback Machine's CDX index for %s (kept pages are not asked)",
+                    ", ".join(self.hosts))
         for request in self._next_host():
             yield request
 
     # --- the CDX index ---------------------------------------------------------------
 
-    def _cdx_request(self, host: str, resume_key: str | None = None) -> Request:
+    def _cache(self, host: str) -> WaybackCache:
+        return WaybackCache(self.cache_root, host, self.since or "all")
+
+    def _next_host(self) -> Iterator[Request]:
+        while self.hosts:
+            host = self.hosts.pop(0)
+            pages = self._cache(host).pages()
+            for page in pages:
+                self.count("index/cached_pages")
+                self._offer_rows(page.header, page.rows)
+            self.pages_kept = len(pages)
+            request = self._resume(host, pages)
+            if request is not None:
+                yield request
+                return
+        yield from self.index_done()
+
+    def _resume(self, host: str, pages: list[WaybackPage]) -> Request | None:
+        """Where the kept answer goes on: its resume key, or a new query from
+        its last capture time once it is old enough; None when it is recent."""
+        if not pages:
+            return self._cdx_request(host, self.since)
+        last = pages[-1]
+        if last.resume_key:
+            return self._cdx_request(host, last.asked, last.resume_key)
+        if time.time() - last.at < self.refresh_after:
+            self.count("index/recent")
+            return None
+        seen = [row[last.header.index("timestamp")] for page in pages for row in page.rows
+                if "timestamp" in page.header and len(row) == len(page.header)]
+        return self._cdx_request(host, max(seen, default=self.since))
+
+    def _cdx_request(self, host: str, since: str, resume_key: str | None = None) -> Request:
         params = [("url", f"{host}/*"), ("output", "json")]
-        if self.spider.window.since is not None:
-            params.append(("from", self.spider.window.since.strftime("%Y%m%d")))
+        if since:
+            params.append(("from", since))
         params += [("filter", "statuscode:200"), ("filter", "mimetype:text/html"),
                    ("collapse", "digest"), ("limit", str(PAGE_LIMIT)), ("showResumeKey", "true")]
         if resume_key:
             params.append(("resumeKey", resume_key))
-        return api_request(f"{self.cdx_url}?{urlencode(params)}", CDX_SLOT, self.parse_cdx,
-                           self.cdx_failed, self.maxsize, wayback_host=host)
-
-    def _next_host(self) -> Iterator[Request]:
-        if self.hosts:
-            yield self._cdx_request(self.hosts.pop(0))
-        else:
-            yield from self._record_requests()
+        return api_request(f"{self.cdx_url}?{urlencode(params)}", CDX_SLOT, self.prefix,
+                           self.parse_cdx, self.cdx_failed, self.maxsize, wayback_host=host,
+                           wayback_from=since)
 
     def parse_cdx(self, response: Response) -> Iterator[Request]:
         rows = _rows(response.text)
@@ -73,14 +115,19 @@ class WaybackSource(IndexedSource):
             return
         self.count("index/pages")
         rows, resume_key = _split_resume_key(rows)
-        if rows:
-            self._offer_rows(rows[0], rows[1:])
+        header, body = (rows[0], rows[1:]) if rows else ([], [])
+        host = response.meta["wayback_host"]
+        self._cache(host).save(self.pages_kept, response.meta["wayback_from"], header, body, resume_key)
+        self.pages_kept += 1
+        self._offer_rows(header, body)
         if resume_key:
-            yield self._cdx_request(response.meta["wayback_host"], resume_key)
+            yield self._cdx_request(host, response.meta["wayback_from"], resume_key)
         else:
             yield from self._next_host()
 
     def _offer_rows(self, header: list[str], rows: list[list[str]]) -> None:
+        if not rows:
+            return
         if not all(column in header for column in COLUMNS):
             self.count("index/failed/bad_columns")
             logger.error("Wayback CDX answer lacks columns %s: %s", COLUMNS, header)
@@ -91,14 +138,14 @@ class WaybackSource(IndexedSource):
             if len(row) != len(header):
                 self.count("index/bad_lines")
                 continue
-            self._offer(row, at)
+            self._offer_row(row, at)
 
-    def _offer(self, row: list[str], at: dict[str, int]) -> None:
+    def _offer_row(self, row: list[str], at: dict[str, int]) -> None:
         # The query already filters; a server that ignored a filter is caught here.
         if row[at["statuscode"]] != "200" or not row[at["mimetype"]].startswith("text/html"):
-            self.picker.skip("not_html_200")
+            self.skip("not_html_200")
             return
-        self.picker.offer(Capture(row[at["original"]], row[at["timestamp"]], row[at["digest"]]))
+        self.offer(Capture(row[at["original"]], row[at["timestamp"]], row[at["digest"]]))
 
     def cdx_failed(self, failure: Failure) -> Iterator[Request]:
         self.index_failed(failure)
@@ -106,15 +153,14 @@ class WaybackSource(IndexedSource):
 
     # --- the captures ---------------------------------------------------------------
 
-    def _record_requests(self) -> Iterator[Request]:
-        chosen = self.picker.chosen()
-        logger.info("Fetching %s Wayback Machine captures", len(chosen))
-        for capture in chosen:
-            if self.guard.first_time((capture.timestamp, capture.url)):
-                fetch = WaybackFetch(capture.timestamp, capture.url)
-                yield Request(f"{self.web_url}/{capture.timestamp}id_/{capture.url}",
-                              callback=self.spider.parse_article, errback=self.record_failed,
-                              meta=archive_meta(WEB_SLOT, **{FETCH_KEY: fetch}))
+    def fetch_key(self, capture: Capture) -> tuple[Any, ...]:
+        return (capture.timestamp, capture.url)
+
+    def record_request(self, capture: Capture, errback: Callable[..., Any]) -> Request:
+        fetch = WaybackFetch(capture.timestamp, capture.url)
+        return Request(f"{self.web_url}/{capture.timestamp}id_/{capture.url}",
+                       callback=self.spider.parse_article, errback=errback,
+                       meta=archive_meta(WEB_SLOT, self.prefix, **{FETCH_KEY: fetch}))
 
 
 def _rows(text: str) -> list[list[str]] | None:

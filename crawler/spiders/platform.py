@@ -7,6 +7,7 @@ import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -28,7 +29,8 @@ from crawler.extract import NotAnArticle, read_article
 from crawler.items import ArticleItem
 from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
 from crawler.replay import ReplayPlan
-from crawler.sources import archive_source
+from crawler.sources.cache import SitemapIdCache
+from crawler.sources.run import ArchiveRun
 from crawler.state import ArticleStore
 from crawler.state.versions import HistoryUnsupported, history_for
 from crawler.urls import article_id_from_url
@@ -51,6 +53,8 @@ class PlatformSpider(SitemapSpider):
     """
 
     edition: ClassVar[Edition]
+    # The window's article URLs of the sitemap being read (None: an index).
+    sitemap_articles: list[str] | None = None
     sitemap_follow = [r"/sitemap_article"]
     sitemap_rules = [("", "parse_article")]
 
@@ -76,6 +80,8 @@ class PlatformSpider(SitemapSpider):
         # OffsiteMiddleware keeps the crawl on the edition's own hosts.
         spider.allowed_domains = sorted(spider.hosts)
         spider.urls = DiscoveryFilter(spider.hosts, spider.window)
+        cache_dir = crawler.settings.get("INDEX_CACHE_DIR")
+        spider.sitemap_ids = SitemapIdCache(Path(cache_dir)) if cache_dir else None
         _carry_contact_into_user_agent(crawler.settings)
         if spider.replay_specs:
             # Settings are still open here: replay needs no robots.txt, and
@@ -100,7 +106,11 @@ class PlatformSpider(SitemapSpider):
             plan = ReplayPlan(self, self.urls, shard=self.arguments.shard)
             requests = plan.requests(self.replay_specs, self.parse_article)
         else:
-            requests = archive_source(source, self).requests()
+            if "sitemaps" in self.arguments.discover:
+                # Only their ids are read (sitemap_filter): for the coverage report.
+                yield self._sitemap_request(f"{self.site}{SITEMAP_INDEX_PATH}")
+            self.archive_run = ArchiveRun(self)
+            requests = self.archive_run.requests()
         async for request in requests:
             yield request
 
@@ -137,6 +147,7 @@ class PlatformSpider(SitemapSpider):
             yield self._article_request(self.site + urlsplit(url).path)
 
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
+        self.sitemap_articles = None
         try:
             listed = list(super()._parse_sitemap(response))
         except UnusableListing as e:
@@ -149,6 +160,7 @@ class PlatformSpider(SitemapSpider):
         except (OSError, EOFError, struct.error, zlib.error):
             self._unusable_listing(response, "bad_gzip")
             return
+        self._keep_sitemap_ids(response.url)
         for request in listed:
             if request.callback == self._parse_sitemap:
                 yield request.replace(meta=self._sitemap_meta(), errback=self.listing_failed)
@@ -172,6 +184,9 @@ class PlatformSpider(SitemapSpider):
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         index = is_index(entries)
+        if not index:
+            # The window's articles it lists, kept for the coverage report.
+            self.sitemap_articles = []
         for entry in entries:
             loc = entry.get("loc", "")
             if index:
@@ -179,8 +194,25 @@ class PlatformSpider(SitemapSpider):
                     yield entry
                 else:
                     self.crawler.stats.inc_value("discovery/sitemap/out_of_window")
-            elif self._wanted(loc, "sitemap", entry.get("lastmod")):
-                yield entry
+            else:
+                self._note_listed(loc)
+                # An archive run reads the ids only; the live site is not asked for the pages.
+                if not self.arguments.from_archives and self._wanted(loc, "sitemap", entry.get("lastmod")):
+                    yield entry
+
+    def _keep_sitemap_ids(self, sitemap_url: str) -> None:
+        if self.sitemap_articles is None or self.sitemap_ids is None:
+            return
+        try:
+            self.sitemap_ids.save(urlsplit(sitemap_url).hostname or "", sitemap_url, self.sitemap_articles)
+        except OSError:
+            # Only the coverage report misses them; the crawl goes on.
+            self.crawler.stats.inc_value("discovery/sitemap/ids_not_kept")
+            logger.error("Could not keep the ids of %s for the coverage report", sitemap_url, exc_info=True)
+
+    def _note_listed(self, url: str) -> None:
+        if self.urls.skip_reason_for_article(url) is None and self.sitemap_articles is not None:
+            self.sitemap_articles.append(url)
 
     def _archived_reason(self, url: str, listing: str, lastmod: str | None) -> str | None:
         """Why an article the store already holds is not requested again.
@@ -233,14 +265,16 @@ class PlatformSpider(SitemapSpider):
 
     # --- what responses become ------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    def parse_article(self, response: Response) -> Iterator[ArticleItem | Request]:
         if not isinstance(response, TextResponse):
             self._skip(response.url, "not_html")
+            yield from self._next_capture(response, "not_html")
             return
         try:
             article = read_article(response, self.edition)
         except NotAnArticle as e:
             self._skip(response.url, e.reason)
+            yield from self._next_capture(response, e.reason)
             return
         self.crawler.stats.inc_value(f"article/layout/{article.layout}")
         yield ArticleItem(
@@ -249,6 +283,12 @@ class PlatformSpider(SitemapSpider):
             source={**response.meta.get("source", {}), "layout": article.layout},
             edition=self.edition.name,
         )
+
+    def _next_capture(self, response: Response, reason: str) -> Iterator[Request]:
+        """An archive capture that is no article: another capture of it, if any."""
+        run = getattr(self, "archive_run", None)
+        if run is not None:
+            yield from run.capture_unusable(response, reason)
 
     def article_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
