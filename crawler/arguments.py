@@ -52,6 +52,8 @@ ARGUMENTS: tuple[ArgumentSpec, ...] = (
                  "commoncrawl,wayback"),
     ArgumentSpec("discover", "sitemaps: add the ids the live sitemaps list for the window to an "
                  "archive run's coverage report", "none"),
+    ArgumentSpec("recheck", "1: ask the live site again for the window's archived articles (from "
+                 "the store) to find removed ones", "0"),
 )
 ARGUMENT_NAMES = tuple(spec.name for spec in ARGUMENTS)
 # scrapyd adds these to every job it launches (job id, project version); not
@@ -130,6 +132,8 @@ class CrawlArguments:
     def from_archives(self) -> bool:
         """Whether captures come from public web archives (``sources``)."""
         return bool(self.sources)
+    # Ask the live site again for the window's archived articles, to find removals.
+    recheck: bool = False
 
     @classmethod
     def parse(cls, edition: Edition, **given: str | None) -> CrawlArguments:
@@ -152,7 +156,8 @@ class CrawlArguments:
                    parse_choice(given.get("captures") or "newest", "captures", CAPTURES),
                    parse_shard(given.get("shard"), chosen), archive_sources(chosen),
                    parse_prefer(given.get("prefer"), chosen),
-                   parse_discover(given.get("discover"), chosen))
+                   parse_discover(given.get("discover"), chosen),
+                   parse_recheck(given.get("recheck"), chosen))
 
 
 def check_names_and_values(given: dict[str, str | None]) -> None:
@@ -254,6 +259,13 @@ def parse_shard(value: str | None, source: str) -> tuple[int, int] | None:
     if source != "replay":
         raise UsageError("-a shard goes with -a replay only")
     return int(match.group(1)), int(match.group(2))
+
+
+def parse_recheck(value: str | None, source: str) -> bool:
+    recheck = parse_flag(value, "recheck")
+    if recheck and source != "live":
+        raise UsageError("-a recheck=1 asks the live site: it does not go with replay or archives")
+    return recheck
 
 
 def parse_flag(value: str | None, argument: str) -> bool:

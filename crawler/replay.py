@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -15,6 +16,42 @@ from crawler.middlewares.replay import META_KEY
 from warc.reader import ArchivedResponse, ReplayPathError, WarcReplayReader, expand_paths
 
 logger = logging.getLogger(__name__)
+
+# How far replay is through its files, for the progress extension.
+BYTES_TOTAL = "replay/progress/bytes_total"
+BYTES_DONE = "replay/progress/bytes_done"
+
+
+class BytesRead:
+    """Publishes, as stats, how many bytes of the given files replay is past."""
+
+    def __init__(self, paths: list[str], stats: object) -> None:
+        self.stats = stats
+        self.before: dict[str, int] = {}
+        total = 0
+        for path in paths:
+            self.before.setdefault(path, total)
+            total += _size(path)
+        self.total = total
+        self.done = 0
+        stats.set_value(BYTES_TOTAL, total)
+        stats.set_value(BYTES_DONE, 0)
+
+    def at(self, path: str, offset: int) -> None:
+        # Revisits resolved at the end come back to earlier offsets: never go back.
+        self.done = max(self.done, self.before.get(path, 0) + offset)
+        self.stats.set_value(BYTES_DONE, self.done)
+
+    def finished(self) -> None:
+        self.stats.set_value(BYTES_DONE, self.total)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
 
 class ReplayPlan:
     """Which archived records become requests, and why the others do not."""
@@ -56,7 +93,9 @@ class ReplayPlan:
         paths = self.paths(specs)
         self._accept_archived_hosts(paths)
         reader = WarcReplayReader(paths, count=self._count, url_filter=self._url_filter)
+        progress = BytesRead(paths, self.stats)
         for archived in reader.responses():
+            progress.at(archived.warc_file, archived.warc_offset)
             reason = self.skip_reason_for_response(archived)
             if reason:
                 self._count(f"replay/skipped/{reason}")
@@ -64,6 +103,7 @@ class ReplayPlan:
             await self._wait_for_room()
             yield Request(archived.url, callback=callback, dont_filter=True,
                           meta={META_KEY: archived})
+        progress.finished()
         self._report_other_hosts()
 
     def _accept_archived_hosts(self, paths: list[str]) -> None:

@@ -12,11 +12,14 @@ The store learns of an item only after the feed exporter has written it
 connected first), and not at all once a feed write has failed: an item dropped
 later, lost in a crash or cut short on a full disk is never marked as
 archived, so a failure can at worst repeat an article, never lose one.
+At that same moment the version's text goes into the edit history
+(crawler/state/versions.py), unless HISTORY_ENABLED is off.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -26,6 +29,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.state import ArchivedArticle, ArticleStore, open_store
+from crawler.state.versions import HistoryUnsupported, VersionHistory, history_for
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ class DedupePipeline:
         self.crawler = crawler
         self.store = store
         self.seen: set[bytes] = set()
+        self.history: VersionHistory | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -51,6 +56,8 @@ class DedupePipeline:
         if settings.getbool("STATE_ENABLED"):
             store = open_store(settings["STATE_URI"].replace("%(spider)s", crawler.spidercls.name))
         pipeline = cls(crawler, store)
+        if store is not None and settings.getbool("HISTORY_ENABLED"):
+            pipeline.history = _history(store)
         if store is not None:
             crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
             crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -93,11 +100,27 @@ class DedupePipeline:
             adapter.get("modified"), content_digest(adapter.get("body")),
             adapter.get("fetched_at") or "")
         self.crawler.stats.inc_value("dedupe/stored")
+        if self.history is not None:
+            self._record_history(adapter, stored)
         if adapter.get("version") not in (None, stored):
             self.crawler.stats.inc_value("dedupe/version_conflict")
             logger.warning("%s went out as version %s but the store counts it as version %s: "
                            "another run archived a different text meanwhile",
                            adapter.get("url"), adapter.get("version"), stored)
 
+    def _record_history(self, adapter: ItemAdapter, version: int) -> None:
+        fields = {**adapter.asdict(), "article_id": article_key(adapter)}
+        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        if self.history.record(fields, version, now):
+            self.crawler.stats.inc_value("history/versions_recorded")
+
     def spider_closed(self, spider: Spider) -> None:
         self.store.close()
+
+
+def _history(store: ArticleStore) -> VersionHistory | None:
+    try:
+        return history_for(store)
+    except HistoryUnsupported as e:
+        logger.warning("No edit history is kept: %s", e)
+        return None

@@ -49,6 +49,12 @@ COVERAGE_ENABLED = True
 # of ``-a site``: mirrors, or a test site's second name.
 EDITION_EXTRA_HOSTS: list[str] = []
 
+# Keep every archived version's text, compressed, in the article store (its
+# ``article_versions`` table, crawler/state/versions.py), for edit histories
+# (``python -m crawler.history``). Needs a sqlite:/// STATE_URI; the Redis
+# store keeps none and says so once in the log.
+HISTORY_ENABLED = True
+
 # Web-archive index answers kept between runs (crawler.sources.cache): Common
 # Crawl pages for good, Wayback CDX pages to resume from. Beside the store.
 INDEX_CACHE_DIR = f"{os.environ.get('SPUTNIK_OUTPUT_DIR', 'output')}/state/index-cache"
@@ -59,10 +65,24 @@ INDEX_CACHE_DIR = f"{os.environ.get('SPUTNIK_OUTPUT_DIR', 'output')}/state/index
 # ``-s OUTPUT_DIR=`` alone moves nothing.
 OUTPUT_DIR = os.environ.get("SPUTNIK_OUTPUT_DIR", "output")
 
+# Progress of a run (crawler.extensions.progress): one INFO line every
+# PROGRESS_INTERVAL seconds — bytes of the replayed files done/total, or
+# requests done/known for live and archive runs — with rate and ETA, and a
+# tqdm bar on stderr when stderr is a terminal (PROGRESS_BAR False: never).
+PROGRESS_BAR = True
+PROGRESS_ENABLED = True
+PROGRESS_INTERVAL = 60.0
+
 # True while a spider replays archives: the replay middleware then refuses any
 # request it cannot answer from the archive, so replay never touches the network.
 # Spiders set it themselves when given ``-a replay=``; there is no need to set it.
 REPLAY_OFFLINE = False
+
+# The static HTML report (crawler.report), written at the end of each run
+# into REPORT_DIR (``%(spider)s`` is the spider's name) unless REPORT_ENABLED
+# is False; ``python -m crawler.report`` writes it at any time.
+REPORT_DIR = f"{OUTPUT_DIR}/reports/%(spider)s"
+REPORT_ENABLED = True
 
 # Longest delay, in seconds, between two tries of a failed request; tries wait
 # RETRY_BACKOFF_BASE * 2**(try - 1) seconds, or what a Retry-After header asks
@@ -135,6 +155,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Nearer the downloader than the retry: it sees every throttling answer of
     # a web archive, the retried ones too, and slows that archive's slot down.
     "crawler.middlewares.slowdown.ArchiveSlowDownMiddleware": 560,
+    # Below RedirectMiddleware (600): sees a redirect off an archived article,
+    # and its 404/410, as the server gave them.
+    "crawler.middlewares.removals.RemovalMiddleware": 620,
     # Above HttpCompressionMiddleware (590) and HttpCacheMiddleware (900): it sees
     # the body as the server sent it, and can tell cached responses apart.
     "crawler.middlewares.archive.WarcArchiveMiddleware": 970,
@@ -155,10 +178,14 @@ EXTENSIONS = {
     # The closing summary and exit status, after the stats dump; before
     # StatsFile, so the stats file holds exit_status.
     "crawler.extensions.summary.RunSummary": 890,
+    # Done/total, rate and ETA: a log line a minute, a bar on a terminal.
+    "crawler.extensions.progress.Progress": 500,
     "crawler.extensions.stats_file.StatsFile": 900,
     # The payload digest of every capture archived, so no archive run fetches it again.
     "crawler.extensions.captures.CaptureDigests": 500,
     "crawler.extensions.coverage.CoverageReport": 950,
+    # The HTML report at the end of each run (REPORT_ENABLED).
+    "crawler.extensions.report.ReportAtClose": 910,
 }
 
 ITEM_PIPELINES = {
@@ -175,7 +202,9 @@ DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
 
 # csv: Scrapy's, with dict fields (``source``) as JSON instead of a Python repr.
 FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter",
-                  "csv": "crawler.exporters.JsonCellCsvItemExporter"}
+                  "csv": "crawler.exporters.JsonCellCsvItemExporter",
+                  # -o items.parquet:parquet; needs pyarrow (the "parquet" extra).
+                  "parquet": "crawler.export.parquet.ParquetItemExporter"}
 FEED_EXPORT_ENCODING = "utf-8"
 # Both feeds of a run carry the crawl's start time, not each file's open time.
 FEED_URI_PARAMS = "crawler.feeds.uri_params"

@@ -32,6 +32,7 @@ from crawler.replay import ReplayPlan
 from crawler.sources.cache import SitemapIdCache
 from crawler.sources.run import ArchiveRun
 from crawler.state import ArticleStore
+from crawler.state.versions import HistoryUnsupported, history_for
 from crawler.urls import article_id_from_url
 from pipelines.dedupe import DedupePipeline
 
@@ -115,6 +116,8 @@ class PlatformSpider(SitemapSpider):
             yield request
 
     def _live_start_requests(self) -> Iterator[Request]:
+        if self.arguments.recheck:
+            yield from self._recheck_requests()
         if self.article_urls:
             yield from (self._article_request(url) for url in self.article_urls)
             return
@@ -125,6 +128,23 @@ class PlatformSpider(SitemapSpider):
         if self.window.overlaps(today - timedelta(days=1), today):
             yield Request(f"{self.site}{RSS_PATH}", callback=self.parse_rss,
                           errback=self.listing_failed, meta=self._sitemap_meta())
+
+    def _recheck_requests(self) -> Iterator[Request]:
+        """The window's archived articles, asked for again on ``site`` so that
+        those since removed are found (crawler/middlewares/removals.py)."""
+        try:
+            if self.store is None:
+                raise HistoryUnsupported("the article store is off (STATE_ENABLED)")
+            archived = history_for(self.store).archived_in_window(self.window.since,
+                                                                  self.window.until)
+        except HistoryUnsupported as e:
+            self.crawler.stats.inc_value("recheck/unsupported")
+            logger.error("-a recheck=1 cannot list the archived articles: %s", e)
+            return
+        logger.info("Rechecking %s archived articles for removals", len(archived))
+        for _, url in archived:
+            self.crawler.stats.inc_value("recheck/requested")
+            yield self._article_request(self.site + urlsplit(url).path)
 
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
         self.sitemap_articles = None
