@@ -32,8 +32,9 @@ sample: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/scrapy crawl sputnik_fr -a replay=$(SAMPLE)
-	@echo "Feeds written under output/feeds/sputnik_fr/:"
-	@ls -1t output/feeds/sputnik_fr/ | head -n 2 | sed 's|^|  output/feeds/sputnik_fr/|'
+	@echo "Feeds written under $(OUTPUT)/feeds/sputnik_fr/:"
+	@ls -1t $(OUTPUT)/feeds/sputnik_fr/ | head -n 2 | sed 's|^|  $(OUTPUT)/feeds/sputnik_fr/|'
+	@echo "Report: $(OUTPUT)/reports/sputnik_fr/index.html (python -m crawler.report writes it again)"
 
 test: $(STAMP) $(PYWB_STAMP)
 	$(BIN)/python -m pytest

@@ -1,8 +1,11 @@
-"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) as a Scrapy item exporter.
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) as a Scrapy item exporter,
+and Scrapy's CSV exporter with nested values written as JSON.
 
 Registered in FEED_EXPORTERS as ``jsonfeed``, so ``-o out.feed.json:jsonfeed``
 works like any built-in format. Items are streamed: the file is valid JSON once
 ``finish_exporting`` has run, and memory does not grow with the feed.
+``csv`` replaces Scrapy's own, which writes a dict field (``source``) as its
+Python repr: a reader of the CSV can parse JSON, not repr.
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import json
 from typing import Any, BinaryIO
 
 from itemadapter import ItemAdapter
-from scrapy.exporters import BaseItemExporter
+from scrapy.exporters import BaseItemExporter, CsvItemExporter
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -101,3 +104,14 @@ def _from_item(adapter: ItemAdapter | None, key: str) -> Any:
 
 def _home_page(site: str | None) -> str | None:
     return f"https://{site}/" if site else None
+
+
+class JsonCellCsvItemExporter(CsvItemExporter):
+    """Scrapy's CSV exporter; a dict, or a list holding one, is one JSON cell.
+    Lists of plain values keep Scrapy's comma-joined form."""
+
+    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+        if isinstance(value, dict) or (isinstance(value, (list, tuple))
+                                       and any(isinstance(v, (dict, list)) for v in value)):
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return super().serialize_field(field, name, value)

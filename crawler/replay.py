@@ -2,16 +2,56 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 
 from crawler.httputil import is_html_type
+from crawler.ownarchive import hosts_of_archives
+from crawler.urls import bare_host
 from crawler.discovery import DiscoveryFilter
 from crawler.middlewares.replay import META_KEY
 from warc.reader import ArchivedResponse, ReplayPathError, WarcReplayReader, expand_paths
 
 logger = logging.getLogger(__name__)
+
+# How far replay is through its files, for the progress extension.
+BYTES_TOTAL = "replay/progress/bytes_total"
+BYTES_DONE = "replay/progress/bytes_done"
+
+
+class BytesRead:
+    """Publishes, as stats, how many bytes of the given files replay is past."""
+
+    def __init__(self, paths: list[str], stats: object) -> None:
+        self.stats = stats
+        self.before: dict[str, int] = {}
+        total = 0
+        for path in paths:
+            self.before.setdefault(path, total)
+            total += _size(path)
+        self.total = total
+        self.done = 0
+        stats.set_value(BYTES_TOTAL, total)
+        stats.set_value(BYTES_DONE, 0)
+
+    def at(self, path: str, offset: int) -> None:
+        # Revisits resolved at the end come back to earlier offsets: never go back.
+        self.done = max(self.done, self.before.get(path, 0) + offset)
+        self.stats.set_value(BYTES_DONE, self.done)
+
+    def finished(self) -> None:
+        self.stats.set_value(BYTES_DONE, self.total)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
 
 class ReplayPlan:
     """Which archived records become requests, and why the others do not."""
@@ -22,6 +62,9 @@ class ReplayPlan:
         self.urls = urls
         self.stats = spider.crawler.stats
         self.shard = shard
+        # Records skipped as other hosts, per host, for one WARNING at the end.
+        self.other_hosts: dict[str, int] = {}
+        self.edition_records = 0
 
     def skip_reason_for_response(self, archived: ArchivedResponse) -> str | None:
         if archived.status != 200:
@@ -47,10 +90,12 @@ class ReplayPlan:
         return mine
 
     async def requests(self, specs: list[str], callback: object) -> AsyncIterator[Request]:
-        reader = WarcReplayReader(
-            self.paths(specs), count=self._count, url_filter=self.urls.skip_reason_for_article
-        )
+        paths = self.paths(specs)
+        self._accept_archived_hosts(paths)
+        reader = WarcReplayReader(paths, count=self._count, url_filter=self._url_filter)
+        progress = BytesRead(paths, self.stats)
         for archived in reader.responses():
+            progress.at(archived.warc_file, archived.warc_offset)
             reason = self.skip_reason_for_response(archived)
             if reason:
                 self._count(f"replay/skipped/{reason}")
@@ -58,6 +103,16 @@ class ReplayPlan:
             await self._wait_for_room()
             yield Request(archived.url, callback=callback, dont_filter=True,
                           meta={META_KEY: archived})
+        progress.finished()
+        self._report_other_hosts()
+
+    def _accept_archived_hosts(self, paths: list[str]) -> None:
+        """An archive of ours names the hosts its crawl had (crawler.ownarchive):
+        replaying it gives what the crawl gave, mirror or test site alike."""
+        added = hosts_of_archives(paths) - self.urls.hosts
+        if added:
+            self.urls.hosts = self.urls.hosts | {bare_host(host) for host in added}
+            logger.info("Replaying the hosts the archive's crawl had too: %s", ", ".join(sorted(added)))
 
     async def _wait_for_room(self) -> None:
         # Scrapy drains start() eagerly into the scheduler while the engine is
@@ -68,6 +123,29 @@ class ReplayPlan:
 
     def _count(self, key: str, count: int = 1) -> None:
         self.stats.inc_value(key, count)
+
+    def _url_filter(self, url: str) -> str | None:
+        reason = self.urls.skip_reason_for_article(url)
+        if reason == "other_host":
+            host = urlsplit(url).hostname or ""
+            self.other_hosts[host] = self.other_hosts.get(host, 0) + 1
+        else:
+            self.edition_records += 1
+        return reason
+
+    def _report_other_hosts(self) -> None:
+        """One line for the records skipped as other hosts: a WARNING when the
+        archive held nothing of the edition (0 items, and this is why)."""
+        if not self.other_hosts:
+            return
+        top = sorted(self.other_hosts, key=self.other_hosts.__getitem__, reverse=True)[:3]
+        level = logging.INFO if self.edition_records else logging.WARNING
+        logger.log(level, "%s archived records of %s other host(s) skipped, none of them this "
+                   "edition's (most: %s)%s. To include a host: -s EDITION_EXTRA_HOSTS=%s "
+                   "(or -a site=http://%s)", sum(self.other_hosts.values()), len(self.other_hosts),
+                   ", ".join(f"{host} {self.other_hosts[host]}" for host in top),
+                   "" if self.edition_records else "; no record was of this edition's hosts",
+                   top[0], top[0])
 
 
 def take_shard(paths: list[str], k: int, n: int) -> list[str]:

@@ -14,6 +14,12 @@ never printed or logged.
 Exit status: 0 when the spider was scheduled or was already pending/running
 (stdout says which), 1 when scrapyd could not be asked or refused, 2 for a
 usage error.
+
+scrapyd keeps a job's process status to itself and lists every ended job as
+"finished". With ``--outcome STATS_FILE`` (the job's ``-s STATS_FILE=``) this
+module schedules nothing: it prints how that job ended, from its final stats,
+and exits with the crawl's own exit status (crawler.outcome: 0 every source
+reached, 1 failed, 3 partial), or 1 when the file cannot be read.
 """
 from __future__ import annotations
 
@@ -142,6 +148,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         metavar="NAME=VALUE", help="spider argument (repeatable)")
     parser.add_argument("-s", dest="settings", type=name_value, action="append", default=[],
                         metavar="NAME=VALUE", help="Scrapy setting for this job (repeatable)")
+    parser.add_argument("--outcome", metavar="STATS_FILE", default=None,
+                        help="schedule nothing: report how the job that wrote STATS_FILE ended, "
+                             "and exit with its exit status")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds to wait for each answer from scrapyd (default: %(default)s)")
     options = parser.parse_args(argv)
@@ -151,9 +160,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return options
 
 
+def report_outcome(spider: str, path: str) -> int:
+    """Prints the outcome of the job whose final stats are in ``path``; returns its exit status."""
+    from crawler.outcome import exit_status
+    try:
+        with open(path, encoding="utf-8") as fh:
+            stats = json.load(fh)
+    except (OSError, ValueError) as e:
+        logger.error("cannot read the stats file %s (did the job stop cleanly?): %s", path, e)
+        return 1
+    status, why = exit_status(stats)
+    print(f"{spider}: {stats.get('finish_reason', 'unknown')} at {stats.get('finish_time', '?')}, "
+          f"{stats.get('item_scraped_count', 0)} articles written; exit status {status}: {why}")
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     options = parse_args(argv)
+    if options.outcome:
+        return report_outcome(options.spider, options.outcome)
     client = Scrapyd(options.url, options.timeout,
                      os.environ.get("SCRAPYD_USERNAME"), os.environ.get("SCRAPYD_PASSWORD"))
     try:

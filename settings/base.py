@@ -12,6 +12,12 @@ from crawler import user_agent
 
 # --- Project settings -------------------------------------------------------
 
+# Requests to public web archives (those through the DOWNLOAD_SLOTS below) give
+# up sooner than page requests: an index that never answers costs at most
+# ARCHIVE_DOWNLOAD_TIMEOUT * (1 + ARCHIVE_RETRY_TIMES) seconds plus backoff,
+# not DOWNLOAD_TIMEOUT * (1 + RETRY_TIMES). Each retry is logged at INFO.
+ARCHIVE_DOWNLOAD_TIMEOUT = 10
+ARCHIVE_RETRY_TIMES = 2
 # Web-archive runs: a 429/503 or "slow down" answer multiplies the delay of
 # that archive's download slot by ARCHIVE_SLOWDOWN_FACTOR (at least what
 # Retry-After asks, at most ARCHIVE_SLOWDOWN_MAX_DELAY seconds) for the rest of
@@ -43,6 +49,12 @@ COVERAGE_ENABLED = True
 # of ``-a site``: mirrors, or a test site's second name.
 EDITION_EXTRA_HOSTS: list[str] = []
 
+# Keep every archived version's text, compressed, in the article store (its
+# ``article_versions`` table, crawler/state/versions.py), for edit histories
+# (``python -m crawler.history``). Needs a sqlite:/// STATE_URI; the Redis
+# store keeps none and says so once in the log.
+HISTORY_ENABLED = True
+
 # Web-archive index answers kept between runs (crawler.sources.cache): Common
 # Crawl pages for good, Wayback CDX pages to resume from. Beside the store.
 INDEX_CACHE_DIR = f"{os.environ.get('SPUTNIK_OUTPUT_DIR', 'output')}/state/index-cache"
@@ -53,10 +65,24 @@ INDEX_CACHE_DIR = f"{os.environ.get('SPUTNIK_OUTPUT_DIR', 'output')}/state/index
 # ``-s OUTPUT_DIR=`` alone moves nothing.
 OUTPUT_DIR = os.environ.get("SPUTNIK_OUTPUT_DIR", "output")
 
+# Progress of a run (crawler.extensions.progress): one INFO line every
+# PROGRESS_INTERVAL seconds — bytes of the replayed files done/total, or
+# requests done/known for live and archive runs — with rate and ETA, and a
+# tqdm bar on stderr when stderr is a terminal (PROGRESS_BAR False: never).
+PROGRESS_BAR = True
+PROGRESS_ENABLED = True
+PROGRESS_INTERVAL = 60.0
+
 # True while a spider replays archives: the replay middleware then refuses any
 # request it cannot answer from the archive, so replay never touches the network.
 # Spiders set it themselves when given ``-a replay=``; there is no need to set it.
 REPLAY_OFFLINE = False
+
+# The static HTML report (crawler.report), written at the end of each run
+# into REPORT_DIR (``%(spider)s`` is the spider's name) unless REPORT_ENABLED
+# is False; ``python -m crawler.report`` writes it at any time.
+REPORT_DIR = f"{OUTPUT_DIR}/reports/%(spider)s"
+REPORT_ENABLED = True
 
 # Longest delay, in seconds, between two tries of a failed request; tries wait
 # RETRY_BACKOFF_BASE * 2**(try - 1) seconds, or what a Retry-After header asks
@@ -135,12 +161,21 @@ DOWNLOADER_MIDDLEWARES = {
     # Beside OffsiteMiddleware (50), which checks host names only: another
     # port of an edition host is another service, never the edition.
     "crawler.middlewares.scope.PortScopeMiddleware": 45,
+    # Scrapy's offsite filter, plus a WARNING per host saying how to allow it.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.offsite.EditionOffsiteMiddleware": 50,
+    # Archive requests get ARCHIVE_DOWNLOAD_TIMEOUT before Scrapy's timeout
+    # middleware (350) gives them DOWNLOAD_TIMEOUT.
+    "crawler.middlewares.archivetimeout.ArchiveTimeoutMiddleware": 340,
     # Scrapy's retry, plus waiting between tries and honouring Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
     # Nearer the downloader than the retry: it sees every throttling answer of
     # a web archive, the retried ones too, and slows that archive's slot down.
     "crawler.middlewares.slowdown.ArchiveSlowDownMiddleware": 560,
+    # Below RedirectMiddleware (600): sees a redirect off an archived article,
+    # and its 404/410, as the server gave them.
+    "crawler.middlewares.removals.RemovalMiddleware": 620,
     # Above HttpCompressionMiddleware (590) and HttpCacheMiddleware (900): it sees
     # the body as the server sent it, and can tell cached responses apart.
     "crawler.middlewares.archive.WarcArchiveMiddleware": 970,
@@ -160,12 +195,22 @@ SPIDER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
-    # Masks secret-looking values in Scrapy's "Overridden settings" log line.
+    # Masks secret-looking values in Scrapy's "Overridden settings" log line,
+    # and URL passwords and control characters in every line (crawler.logsafety).
     "crawler.extensions.secrets.SecretMasking": 0,
+    # A failed robots.txt is one WARNING line, not a traceback.
+    "crawler.extensions.quietlogs.QuietLogs": 10,
+    # The closing summary and exit status, after the stats dump; before
+    # StatsFile, so the stats file holds exit_status.
+    "crawler.extensions.summary.RunSummary": 890,
+    # Done/total, rate and ETA: a log line a minute, a bar on a terminal.
+    "crawler.extensions.progress.Progress": 500,
     "crawler.extensions.stats_file.StatsFile": 900,
     # The payload digest of every capture archived, so no archive run fetches it again.
     "crawler.extensions.captures.CaptureDigests": 500,
     "crawler.extensions.coverage.CoverageReport": 950,
+    # The HTML report at the end of each run (REPORT_ENABLED).
+    "crawler.extensions.report.ReportAtClose": 910,
 }
 
 ITEM_PIPELINES = {
@@ -189,16 +234,25 @@ SCHEDULER_START_DISK_QUEUE = "crawler.queues.CheckedLifoDiskQueue"
 
 # --- Scrapy: feeds -------------------------------------------------------------
 
-FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter"}
+# csv: Scrapy's, with dict fields (``source``) as JSON instead of a Python repr.
+FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter",
+                  "csv": "crawler.exporters.JsonCellCsvItemExporter",
+                  # -o items.parquet:parquet; needs pyarrow (the "parquet" extra).
+                  "parquet": "crawler.export.parquet.ParquetItemExporter"}
 FEED_EXPORT_ENCODING = "utf-8"
 # Both feeds of a run carry the crawl's start time, not each file's open time.
 FEED_URI_PARAMS = "crawler.feeds.uri_params"
 # Local feed files survive a killed crawl up to the last item written.
 FEED_STORAGES = {"": "crawler.feeds.UnbufferedFileFeedStorage",
                  "file": "crawler.feeds.UnbufferedFileFeedStorage"}
+# Named after the run's start time and a random run id (crawler.feeds), so two
+# runs started in the same second never share a file. A run that emits nothing
+# leaves no empty pair (store_empty); an explicit -o/-O file is always written.
 FEEDS = {
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines"},
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s.feed.json": {"format": "jsonfeed"},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.jsonl": {"format": "jsonlines",
+                                                             "store_empty": False},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s.feed.json": {"format": "jsonfeed",
+                                                                "store_empty": False},
 }
 
 # --- Scrapy: politeness and robustness ---------------------------------------

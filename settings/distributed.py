@@ -50,8 +50,8 @@ DISTRIBUTED_LEASE = 30.0
 EXTENSIONS = {**EXTENSIONS, "crawler.distributed.idle.SharedIdleClose": 500}
 
 FEEDS = {
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(worker)s.jsonl": {"format": "jsonlines"},
-    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(worker)s.feed.json": {"format": "jsonfeed"},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s-%(worker)s.jsonl": {"format": "jsonlines", "store_empty": False},
+    f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s-%(worker)s.feed.json": {"format": "jsonfeed", "store_empty": False},
 }
 
 REDIS_URL = (os.environ.get("SPUTNIK_REDIS_URL") or os.environ.get("REDIS_URL")

@@ -32,7 +32,9 @@ def crawl_command(workdir: Path, spider: str = "sputnik_fr", args: dict[str, str
     """The ``scrapy crawl`` command line and environment ``run_crawl`` uses
     (for tests that start the process themselves, to signal it)."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider,
-               "-s", f"STATS_FILE={workdir / 'stats.json'}", "-s", "LOG_LEVEL=INFO"]
+               "-s", f"STATS_FILE={workdir / 'stats.json'}", "-s", "LOG_LEVEL=INFO",
+               # Drawing the report costs a second a crawl; its own tests turn it on.
+               "-s", "REPORT_ENABLED=False"]
     for key, value in (args or {}).items():
         command += ["-a", f"{key}={value}"]
     for key, value in (settings or {}).items():

@@ -122,9 +122,9 @@ def fakes(pages, tmp_path_factory):
         yield server
 
 
-def crawl(fakes: ArchiveServer, workdir: Path, **args: str) -> CrawlResult:
+def crawl(fakes: ArchiveServer, workdir: Path, expect_status: int = 0, **args: str) -> CrawlResult:
     result = run_crawl(workdir, args={**WINDOW, **args}, settings={**FAST, **fakes.settings()})
-    assert result.returncode == 0, result.log
+    assert result.returncode == expect_status, result.log
     return result
 
 
@@ -193,7 +193,7 @@ def test_unknown_crawl_is_one_error_and_the_others_are_read(cc):
 
 
 def test_only_unknown_crawls_close_the_spider_with_a_reason(fakes, tmp_path):
-    result = crawl(fakes, tmp_path, source="commoncrawl", crawls=MISSING)
+    result = crawl(fakes, tmp_path, expect_status=1, source="commoncrawl", crawls=MISSING)
     assert result.stats["finish_reason"] == "commoncrawl_unknown_crawl"
     assert result.items == []
 

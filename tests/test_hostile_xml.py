@@ -184,7 +184,7 @@ def hostile_discovery(tmp_path_factory: pytest.TempPathFactory) -> tuple[Sputnik
 
 def test_looping_indexes_are_each_fetched_once(hostile_discovery) -> None:
     site, result, _ = hostile_discovery
-    assert result.returncode == 0, result.log[-2000:]
+    assert result.returncode == 3, result.log[-2000:]  # partial: the bomb sitemap is unusable
     assert site.log.count("/sitemap_article_index.xml") == 1
     assert site.log.count("/sitemap_article_index2.xml") == 1
     assert result.stats["dupefilter/filtered"] >= 3

@@ -139,19 +139,25 @@ def test_bad_arguments_are_usage_errors_before_any_request(site, tmp_path, args,
 
 
 def test_server_down_ends_with_a_summary(tmp_path):
+    """A live crawl of a dead site (a closed local port): exit status 1, a summary
+    that says why, and one line per problem (no robots.txt traceback)."""
     with default_site() as gone:
         url = gone.url
     result = run_crawl(tmp_path, args={"site": url, "since": "2021-01-01"}, settings=FAST, timeout=60)
-    assert result.returncode == 0
+    assert result.returncode == 1
     assert result.stats["finish_reason"] == "finished"
-    assert "Crawl finished (finished): 0 articles written" in result.log
+    assert result.stats["exit_status"] == 1
+    last = result.log.strip().splitlines()[-2]
+    assert "Run summary (finished, exit status 1: nothing could be fetched or read): 0 articles written" in last
+    assert "Traceback" not in result.log
+    assert "Crawling " + url + " for articles published from 2021-01-01 on" in result.log
     # robots.txt, the sitemap index and the RSS feed (the window reaches today)
     assert result.stats["discovery/failed/DownloadConnectionRefusedError"] == 3
-    # Scrapy's retry and robots middlewares log their own ERROR lines (the
-    # robots one with a traceback); every other failure is one WARNING of ours.
-    errors = [line for line in result.log_lines("ERROR")
-              if "downloadermiddlewares.retry" not in line and "downloadermiddlewares.robotstxt" not in line]
+    # Scrapy's retry middleware logs its own "Gave up" ERROR lines; every
+    # other failure is one WARNING.
+    errors = [line for line in result.log_lines("ERROR") if "downloadermiddlewares.retry" not in line]
     assert errors == []
+    assert len([line for line in result.log_lines("WARNING") if "robots.txt not fetched" in line]) == 1
     assert len([line for line in result.log_lines("WARNING") if "Listing not fetched" in line]) == 3
 
 

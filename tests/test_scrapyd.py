@@ -324,3 +324,10 @@ def test_credentials_in_the_url_are_refused_without_echoing_them(capsys):
     assert exited.value.code == 2
     captured = capsys.readouterr()
     assert "SCRAPYD_PASSWORD" in captured.err and PASSWORD not in captured.out + captured.err
+
+
+def test_schedule_reports_the_jobs_outcome_from_its_stats(scrapyd, job, capsys):
+    # The job got `-a _job=<id>` from scrapyd: accepted, or it would have ended with exit status 2.
+    assert schedule_main([SPIDER, "--outcome", str(scrapyd.output / "stats" / "last.json")]) == 0
+    out = capsys.readouterr().out
+    assert f"{SPIDER}: finished at " in out and "exit status 0: every source was reached" in out

@@ -100,3 +100,17 @@ def test_empty_directory_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no closed"):
         build_wacz(tmp_path, tmp_path / "x.wacz")
     assert not list(tmp_path.iterdir())
+
+
+def test_page_titles_are_the_archived_article_titles(tmp_path):
+    directory = tmp_path / "warcs"
+    with archive(directory) as arc:
+        article = arc.write_exchange(exchange("https://sputniknews.com/a"))
+        arc.write_metadata(article, json.dumps({"url": "https://sputniknews.com/a",
+                                                "title": "Lavrov à Moscou"}).encode("utf-8"))
+        arc.write_exchange(exchange("https://sputniknews.com/section", seconds=1))
+    files = entries(build_wacz(directory, tmp_path / "out.wacz", created=CREATED))
+    _, *pages = [json.loads(line) for line in files["pages/pages.jsonl"].decode().splitlines()]
+    assert [(p["url"], p["title"]) for p in pages] == [
+        ("https://sputniknews.com/a", "Lavrov à Moscou"),
+        ("https://sputniknews.com/section", "https://sputniknews.com/section")]

@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
 
+from warcio.archiveiterator import ArchiveIterator
+
 from warc import index
 from warc.files import WARC_SUFFIX
 from warc.warcinfo import software
@@ -53,7 +55,7 @@ def build_wacz(warc_dir: str | Path, output_path: str | Path,
         raise FileNotFoundError(f"no closed {WARC_SUFFIX} files in {warc_dir}")
     created = (created or datetime.now(timezone.utc)).astimezone(timezone.utc)
     cdxj = sorted(line for warc in warcs for line in index.cdxj_lines(warc))
-    page_list = list(pages) if pages is not None else pages_from_index(cdxj)
+    page_list = list(pages) if pages is not None else titled(pages_from_index(cdxj), warcs)
     output = Path(output_path)
     fd, tmp = tempfile.mkstemp(prefix=".wacz-", suffix=".tmp", dir=output.parent)
     try:
@@ -85,6 +87,35 @@ def pages_from_index(cdxj: Iterable[str]) -> list[dict[str, object]]:
     return list(pages.values())
 
 
+def titled(pages: list[dict[str, object]], warcs: Iterable[Path]) -> list[dict[str, object]]:
+    """Pages with the article's title where our crawl archived one (else the URL stands)."""
+    titles = titles_from_metadata(warcs)
+    for page in pages:
+        title = titles.get(str(page["url"]))
+        if title:
+            page["title"] = title
+    return pages
+
+
+def titles_from_metadata(warcs: Iterable[Path]) -> dict[str, str]:
+    """Article titles by URL, from the JSON metadata record our crawl writes
+    beside each article's response (the item as the JSON Feed has it)."""
+    titles: dict[str, str] = {}
+    for warc in warcs:
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "metadata" or \
+                        record.rec_headers.get_header("Content-Type") != "application/json":
+                    continue
+                try:
+                    title = json.loads(record.content_stream().read()).get("title")
+                except (ValueError, AttributeError):
+                    continue
+                if isinstance(title, str) and title:
+                    titles[record.rec_headers.get_header("WARC-Target-URI")] = title
+    return titles
+
+
 def pages_jsonl(pages: Iterable[dict[str, object]]) -> bytes:
     lines = [json.dumps(PAGES_HEADER)]
     for page in pages:
@@ -98,7 +129,7 @@ def _page_entry(page: dict[str, object]) -> dict[str, object]:
     ``id`` and ``title`` are optional in the spec, but validators read the
     file as a table and reject rows lacking header columns. The id is
     derived from URL and time so a rebuilt package is identical; a missing
-    title falls back to the URL, which is what replay tools display anyway.
+    title (a page that is not an article) falls back to the URL.
     """
     entry = {key: value for key, value in page.items() if value is not None}
     if isinstance(entry.get("ts"), datetime):

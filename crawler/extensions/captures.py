@@ -29,7 +29,7 @@ from crawler.middlewares.archive import META_KEY
 from crawler.sources.run import CAPTURE_KEY
 from crawler.state import StateError
 from crawler.state.captures import CaptureStore, HeldCapture, open_capture_store
-from crawler.state.guard import as_state_error, stop_crawl
+from crawler.state.guard import as_state_error, stop_crawl, stop_when_opened
 from warc.writer import payload_digest
 
 
@@ -64,8 +64,7 @@ class CaptureDigests:
         except (StateError, sqlite3.Error, redis.RedisError) as e:
             # A damaged store: the crawl stops with state_error as soon as it opens.
             error = as_state_error(crawler, e) or StateError(str(e))
-            crawler.signals.connect(lambda: stop_crawl(crawler, error), signal=signals.spider_opened,
-                                    weak=False)
+            stop_when_opened(crawler, error)
             raise NotConfigured(str(error)) from e
         extension = cls(crawler, store)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)

@@ -4,25 +4,25 @@ Scrapy logs every overridden setting of its own at INFO when a crawl starts,
 values included, so ``-s AWS_SECRET_ACCESS_KEY=...`` would land in the job
 log. This extension is built just before that line is logged and puts a
 filter on its logger that rewrites the line with such values masked: those
-of settings whose names look secret, and passwords inside URLs.
+of settings whose names look secret, and passwords inside URLs. Building it
+also installs crawler.logsafety for the process, which masks URL passwords
+in every other line.
 """
 from __future__ import annotations
 
 import logging
 import pprint
-import re
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings, overridden_settings
 
+from crawler import logsafety
+from crawler.logsafety import MASK, mask_credentials
 from warc.warcinfo import is_secret_key
 
-MASK = "***"
 OVERRIDDEN = "Overridden settings"
-# scheme://user:password@host: the password part only.
-_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)[^/@\s]*(?P<tail>@)")
 
 
 def mask_value(name: str, value: Any) -> Any:
@@ -30,7 +30,7 @@ def mask_value(name: str, value: Any) -> Any:
     if (is_secret_key(name) or "ACCESS_KEY" in name.upper()) and value not in (None, "", False):
         return MASK
     if isinstance(value, str):
-        return _USERINFO.sub(rf"\g<head>{MASK}\g<tail>", value)
+        return mask_credentials(value)
     return value
 
 
@@ -51,6 +51,8 @@ class _OverriddenSettingsFilter(logging.Filter):
 
 class SecretMasking:
     def __init__(self, crawler: Crawler) -> None:
+        # Credentials in any other line (feed URIs, errors) are masked process-wide.
+        logsafety.install()
         self.logger = logging.getLogger("scrapy.crawler")
         self.filter = _OverriddenSettingsFilter(crawler.settings)
         self.logger.addFilter(self.filter)

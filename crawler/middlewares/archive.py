@@ -23,6 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler import __version__
 from crawler.exporters import feed_item
+from crawler.ownarchive import hosts_field
 from warc.writer import HttpExchange, WarcArchive, WarcWriteError, WrittenRecord
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ class WarcArchiveMiddleware:
             archive = WarcArchive(
                 settings["WARC_DIR"], prefix=settings.get("WARC_PREFIX") or crawler.spidercls.name,
                 host=settings.get("WARC_HOST") or socket.gethostname(),
-                max_size=settings.getint("WARC_MAX_SIZE"), warcinfo=cls._warcinfo(settings),
+                max_size=settings.getint("WARC_MAX_SIZE"),
+                warcinfo={**cls._warcinfo(settings), **hosts_field(crawler.spider)},
                 operator=settings.get("WARC_OPERATOR"), worker_id=settings.get("WARC_WORKER_ID"))
         except WarcWriteError as e:
             return cls._unusable(crawler, e)

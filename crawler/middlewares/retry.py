@@ -49,13 +49,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
         result = super().process_response(request, response)
         if isinstance(result, Request):
             asked = retry_after_seconds(response.headers.get(b"Retry-After"))
-            await self._pause(result, asked)
+            await self._pause(result, asked, f"status {response.status}")
         return result
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
-            await self._pause(result, None)
+            await self._pause(result, None, type(exception).__name__)
         return result
 
     def delay_for(self, retry: Request, asked: float | None) -> float:
@@ -66,8 +66,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
             delay = max(delay, asked)
         return min(delay, self.backoff_max)
 
-    async def _pause(self, retry: Request, asked: float | None) -> None:
+    async def _pause(self, retry: Request, asked: float | None, reason: str) -> None:
         delay = self.delay_for(retry, asked)
+        # At INFO: a server that stalls would otherwise look like a hang.
+        logger.info("Retrying %s in %.1fs (%s; retry %s of %s)", retry.url, delay, reason,
+                    retry.meta.get("retry_times", 1),
+                    retry.meta.get("max_retry_times", self.max_retry_times))
         if delay > 0:
-            logger.debug("Waiting %.1fs before retrying %s", delay, retry.url)
             await asyncio.sleep(delay)

@@ -25,12 +25,13 @@ from crawler.discovery import DiscoveryFilter, is_index, is_newer
 from crawler.editions import Edition
 from crawler.extract import NotAnArticle, read_article
 from crawler.items import ArticleItem
-from crawler.arguments import ARGUMENT_NAMES, CrawlArguments
+from crawler.arguments import ARGUMENT_NAMES, SCRAPYD_ARGUMENTS, CrawlArguments
 from crawler.replay import ReplayPlan
 from crawler.sitemaps import DEPTH_KEY, SitemapBounds, SitemapReader, UnusableListing, locations
 from crawler.sources.cache import SitemapIdCache
 from crawler.sources.run import ArchiveRun
 from crawler.state import ArticleStore
+from crawler.state.versions import HistoryUnsupported, history_for
 from crawler.urls import article_id_from_url
 from pipelines.dedupe import DedupePipeline
 
@@ -57,7 +58,8 @@ class PlatformSpider(SitemapSpider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         arguments = self.check_arguments(**kwargs)
-        super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in ARGUMENT_NAMES})
+        super().__init__(*args, **{k: v for k, v in kwargs.items()
+                                    if k not in ARGUMENT_NAMES and k not in SCRAPYD_ARGUMENTS})
         self.arguments = arguments
         self.replay_specs = list(arguments.replay_specs)
         self.article_urls = list(arguments.article_urls)
@@ -68,7 +70,7 @@ class PlatformSpider(SitemapSpider):
     @classmethod
     def check_arguments(cls, **kwargs: Any) -> CrawlArguments:
         """Raises UsageError for a bad argument (the crawl command calls it first)."""
-        return CrawlArguments.parse(cls.edition, **{k: kwargs.get(k) for k in ARGUMENT_NAMES})
+        return CrawlArguments.parse(cls.edition, **kwargs)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PlatformSpider:
@@ -112,17 +114,35 @@ class PlatformSpider(SitemapSpider):
             yield request
 
     def _live_start_requests(self) -> Iterator[Request]:
+        if self.arguments.recheck:
+            yield from self._recheck_requests()
         if self.article_urls:
             yield from (self._article_request(url) for url in self.article_urls)
             return
-        logger.info("Crawling %s for articles published %s to %s",
-                    self.site, self.window.since, self.window.until)
+        logger.info("Crawling %s for articles published %s", self.site, self.window.describe())
         yield self._sitemap_request(f"{self.site}/robots.txt")
         yield self._sitemap_request(f"{self.site}{SITEMAP_INDEX_PATH}")
         today = date.today()
         if self.window.overlaps(today - timedelta(days=1), today):
             yield Request(f"{self.site}{RSS_PATH}", callback=self.parse_rss,
                           errback=self.listing_failed, meta=self._sitemap_meta())
+
+    def _recheck_requests(self) -> Iterator[Request]:
+        """The window's archived articles, asked for again on ``site`` so that
+        those since removed are found (crawler/middlewares/removals.py)."""
+        try:
+            if self.store is None:
+                raise HistoryUnsupported("the article store is off (STATE_ENABLED)")
+            archived = history_for(self.store).archived_in_window(self.window.since,
+                                                                  self.window.until)
+        except HistoryUnsupported as e:
+            self.crawler.stats.inc_value("recheck/unsupported")
+            logger.error("-a recheck=1 cannot list the archived articles: %s", e)
+            return
+        logger.info("Rechecking %s archived articles for removals", len(archived))
+        for _, url in archived:
+            self.crawler.stats.inc_value("recheck/requested")
+            yield self._article_request(self.site + urlsplit(url).path)
 
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
         # Streamed, entry by entry, within depth and count bounds (crawler.sitemaps).
@@ -284,25 +304,13 @@ class PlatformSpider(SitemapSpider):
         logger.info("Not an article (%s): %s", reason, url)
 
     def _edition_hosts(self, extra: Iterable[str]) -> frozenset[str]:
-        site_host = urlsplit(self.site).hostname
-        return frozenset([*self.edition.hosts, *extra, *([site_host] if site_host else [])])
-
-    def closed(self, reason: str) -> None:
-        stats = self.crawler.stats
-        logger.info(
-            "Crawl finished (%s): %s articles written, %s pages not articles, "
-            "%s articles and %s listings not fetched",
-            reason, stats.get_value("item_scraped_count", 0),
-            _sum(stats.get_stats(), "article/skipped/"), _sum(stats.get_stats(), "article/failed/"),
-            _sum(stats.get_stats(), "discovery/failed/"),
-        )
+        # Hosts named on the command line (-a site, -a urls) are meant; those
+        # of another edition are still refused, with advice, by the offsite filter.
+        named = [urlsplit(url).hostname for url in [self.site, *self.article_urls]]
+        return frozenset([*self.edition.hosts, *extra, *filter(None, named)])
 
 
 def _carry_contact_into_user_agent(settings: Any) -> None:
     contact = settings.getpriority("CONTACT_URL") or 0
     if contact > (settings.getpriority("USER_AGENT") or 0):
         settings.set("USER_AGENT", user_agent(settings["CONTACT_URL"]), priority=contact)
-
-
-def _sum(stats: dict[str, Any], prefix: str) -> int:
-    return sum(value for key, value in stats.items() if key.startswith(prefix))

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
@@ -70,6 +71,14 @@ def _engine(crawler: Crawler) -> Any:
         return crawler.engine
     except RuntimeError:
         return None
+
+
+def stop_when_opened(crawler: Crawler, error: StateError) -> None:
+    """For a component that cannot open the store while the crawler is built:
+    the crawl stops with state_error as soon as it opens, instead of failing
+    to start with a traceback."""
+    crawler.signals.connect(lambda: stop_crawl(crawler, error), signal=signals.spider_opened,
+                            weak=False)
 
 
 class StateErrorMiddleware:

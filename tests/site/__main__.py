@@ -26,7 +26,7 @@ def describe(site: SputnikSite) -> str:
     return (f"Serving a Sputnik edition at {site.url} (also {site.alias_url})\n"
             f"Faults:\n{faults}\n"
             f"Crawl it with:\n  scrapy crawl sputnik_fr -a site={site.url} "
-            f"-a since={since} -a until={until}\n"
+            f"-a since={since} -a until={until} -s EDITION_EXTRA_HOSTS=localhost\n"
             f"Fresh articles only: -a since={site.today - timedelta(days=1)}\n"
             "Ctrl-C stops.")
 

@@ -1,0 +1,97 @@
+"""Finds archived articles the publisher has since removed.
+
+An article the store holds that now answers 404 or 410, or redirects off the
+article (to the home page, a rubric, another article), is marked ``removed``
+in the store's ``article_removals`` table with the time it was first seen
+gone (crawler/state/versions.py). A redirect to the same article id on
+another host or path (``fr.sputniknews.com`` to ``.africa``) is not a removal.
+
+It sits below RedirectMiddleware (600), so it sees the redirect itself, and
+looks only at live answers: an archive capture says what a page was, not
+that it is gone now. ``-a recheck=1`` asks again for the window's archived
+articles so that removals are found even when no listing names them.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from urllib.parse import urljoin
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from crawler.middlewares.provenance import STAMPED, utc_now_iso
+from crawler.outputs import for_spider
+from crawler.state import StateError, open_store
+from crawler.state.guard import stop_when_opened
+from crawler.state.versions import HistoryUnsupported, VersionHistory, history_for
+from crawler.urls import article_id_from_url
+
+logger = logging.getLogger(__name__)
+
+GONE_STATUSES = frozenset({404, 410})
+
+
+def removal_reason(request_url: str, response: Response) -> tuple[str, str | None] | None:
+    """(reason, redirect target) when the answer says the article is gone."""
+    if response.status in GONE_STATUSES:
+        return f"status_{response.status}", None
+    location = response.headers.get(b"Location")
+    if not 300 <= response.status < 400 or not location:
+        return None
+    target = urljoin(request_url, location.decode("latin-1"))
+    if article_id_from_url(target) == article_id_from_url(request_url):
+        return None
+    return "redirect", target
+
+
+class RemovalMiddleware:
+    def __init__(self, crawler: Crawler, history: VersionHistory) -> None:
+        self.crawler = crawler
+        self.history = history
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RemovalMiddleware:
+        settings = crawler.settings
+        if not (settings.getbool("STATE_ENABLED") and settings.getbool("HISTORY_ENABLED")):
+            raise NotConfigured
+        try:
+            store = open_store(for_spider(settings["STATE_URI"], crawler.spidercls.name))
+        except StateError as e:
+            stop_when_opened(crawler, e)
+            raise NotConfigured(str(e)) from e
+        try:
+            return cls(crawler, history_for(store))
+        except HistoryUnsupported as e:
+            store.close()
+            logger.warning("Removed articles are not tracked: %s", e)
+            raise NotConfigured from e
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if STAMPED & set(response.flags):
+            return response
+        article_id = article_id_from_url(request.url)
+        found = removal_reason(request.url, response) if article_id else None
+        if not found:
+            return response
+        try:
+            if self.history.is_archived(article_id):
+                self._mark(article_id, request.url, *found)
+        except sqlite3.Error:
+            # The answer still goes on to the spider, which counts it as usual.
+            self.crawler.stats.inc_value("removals/errors/store")
+            logger.error("Could not record the removal of %s", request.url, exc_info=True)
+        return response
+
+    def _mark(self, article_id: str, url: str, reason: str, target: str | None) -> None:
+        first = self.history.mark_removed(article_id, url, utc_now_iso(), reason, target)
+        self.crawler.stats.inc_value(f"removals/{'found' if first else 'seen_again'}/{reason}")
+        if first:
+            logger.info("Archived article removed (%s%s): %s", reason,
+                        f" to {target}" if target else "", url)
+
+    def spider_closed(self) -> None:
+        self.history.db.close()

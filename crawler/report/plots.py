@@ -1,0 +1,134 @@
+"""The report's plots, drawn with matplotlib and returned as inline SVG.
+
+The Agg backend needs no display; text stays text in the SVG (smaller, and
+searchable in the page); a fixed hash salt makes the same data give the same
+bytes. Each function returns None when it has nothing to draw.
+"""
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from crawler.report.data import ArticleFacts  # noqa: E402
+
+matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "sputnik-archive",
+                            "font.size": 9, "axes.spines.top": False,
+                            "axes.spines.right": False})
+
+MAX_SECTIONS = 8
+TOP_KEYWORDS = 8
+OTHER = "other"
+
+
+def finish(figure: Figure, axes: plt.Axes, ylabel: str) -> str:
+    axes.set_ylabel(ylabel)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    figure.autofmt_xdate()
+    return to_svg(figure)
+
+
+def to_svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def main_sections(articles: list[ArticleFacts]) -> list[str]:
+    counts = Counter(article.section for article in articles)
+    return [section for section, _ in counts.most_common(MAX_SECTIONS)]
+
+
+def stacked_by_section(articles: list[ArticleFacts], bucket: str) -> str | None:
+    """Articles per day or per week (``bucket``), one colour per section."""
+    if not articles:
+        return None
+    period = (lambda day: day) if bucket == "day" else week_of
+    sections = main_sections(articles)
+    counts = Counter((period(a.day), a.section if a.section in sections else OTHER)
+                     for a in articles)
+    periods = sorted({key[0] for key in counts})
+    names = sections + ([OTHER] if any(key[1] == OTHER for key in counts) else [])
+    figure, axes = plt.subplots(figsize=(10, 3.2))
+    bottom = [0] * len(periods)
+    width = 0.8 if bucket == "day" else 5.6
+    for name in names:
+        heights = [counts.get((when, name), 0) for when in periods]
+        # An edge in the bar's colour keeps a one-day bar visible on a span of years.
+        bars = axes.bar(periods, heights, width, bottom=bottom, label=name, linewidth=1.2)
+        for bar in bars:
+            bar.set_edgecolor(bar.get_facecolor())
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    return finish(figure, axes, f"articles per {bucket}")
+
+
+def month_range(first: date, last: date) -> list[date]:
+    months = [month_of(first)]
+    while months[-1] < month_of(last):
+        months.append((months[-1] + timedelta(days=32)).replace(day=1))
+    return months
+
+
+def keywords_over_time(articles: list[ArticleFacts]) -> str | None:
+    """A heat map: articles per month carrying each of the most used keywords."""
+    overall = Counter(keyword for a in articles for keyword in a.keywords)
+    top = [keyword for keyword, _ in overall.most_common(TOP_KEYWORDS)]
+    if not top:
+        return None
+    months = month_range(min(a.day for a in articles), max(a.day for a in articles))
+    counts = Counter((month_of(a.day), keyword) for a in articles for keyword in a.keywords
+                     if keyword in top)
+    grid = [[counts.get((month, keyword), 0) for month in months] for keyword in top]
+    figure, axes = plt.subplots(figsize=(10, 0.45 * len(top) + 1.2))
+    mesh = axes.pcolormesh(grid, cmap="Blues", edgecolors="white", linewidth=0.5)
+    axes.set_yticks([i + 0.5 for i in range(len(top))], top)
+    axes.invert_yaxis()
+    step = max(1, len(months) // 24)
+    axes.set_xticks([i + 0.5 for i in range(0, len(months), step)],
+                    [m.strftime("%Y-%m") for m in months[::step]], rotation=45, ha="right")
+    figure.colorbar(mesh, ax=axes, label="articles per month", pad=0.01)
+    return to_svg(figure)
+
+
+def changes_over_time(new_versions: Iterable[str], removals: Iterable[str]) -> str | None:
+    """New versions (v2 on) and removals found, per week of capture or sighting."""
+    versions = Counter(week_of(_day(when)) for when in new_versions if _day(when))
+    gone = Counter(week_of(_day(when)) for when in removals if _day(when))
+    weeks = sorted(set(versions) | set(gone))
+    if not weeks:
+        return None
+    figure, axes = plt.subplots(figsize=(10, 2.8))
+    offset = timedelta(days=1.5)
+    axes.bar([w - offset for w in weeks], [versions.get(w, 0) for w in weeks], 3,
+             label="new versions")
+    axes.bar([w + offset for w in weeks], [gone.get(w, 0) for w in weeks], 3,
+             label="removals found", color="#c0392b")
+    # A week or two of changes would otherwise fill the whole width.
+    axes.set_xlim(weeks[0] - timedelta(days=14), weeks[-1] + timedelta(days=14))
+    return finish(figure, axes, "per week")
+
+
+def _day(when: str | None) -> date | None:
+    try:
+        return datetime.fromisoformat(str(when).replace("Z", "+00:00")).date()
+    except ValueError:
+        return None

@@ -1,0 +1,101 @@
+"""python -m crawler.export sqlite: one row per version, FTS5, keywords and authors tables; served by Datasette."""
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from crawler.export.__main__ import main as export_main
+from crawler.outputs import open_history
+
+ARTICLE = {"article_id": "1054083153", "url": "https://fr.sputniknews.com/20211227/lavrov-1054083153.html",
+           "site": "fr.sputniknews.com", "title": "Lavrov répond à l'OTAN",
+           "description": "Le ministre s'exprime.", "published": "2021-12-27T10:25:00+01:00",
+           "modified": None, "section": "international", "keywords": ["russie", "otan"],
+           "authors": ["Anastasia Patts"], "body": "Premier paragraphe sur les garanties.",
+           "fetched_at": "2021-12-28T06:00:00Z", "source": {"mode": "live"}, "version": 1}
+CHANGED = {**ARTICLE, "body": ARTICLE["body"] + "\n\nMise à jour : missiles hypersoniques.",
+           "fetched_at": "2021-12-29T06:00:00Z", "version": 2, "keywords": ["russie"]}
+REPLAYED = {**ARTICLE, "article_id": "1033712345", "title": "Un astéroïde frôle la Terre",
+            "url": "https://fr.sputniknews.com/sci-tech/201711031033712345-asteroide/",
+            "body": "Un astéroïde est passé.", "keywords": ["espace"], "authors": [],
+            "source": {"mode": "replay", "warc_file": "a.warc.gz"}, "version": None}
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> Path:
+    state = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    history = open_history(state)
+    history.record(ARTICLE, 1, "2021-12-28T06:00:01Z")
+    history.record(CHANGED, 2, "2021-12-29T06:00:01Z")
+    history.mark_removed(ARTICLE["article_id"], ARTICLE["url"], "2022-03-01T00:00:00Z", "status_410")
+    feed = tmp_path / "feeds" / "run.jsonl"
+    feed.parent.mkdir()
+    # The feed repeats a version the history has, and adds a replayed article.
+    feed.write_text("\n".join(json.dumps(item) for item in (ARTICLE, REPLAYED)) + "\n")
+    out = tmp_path / "corpus.db"
+    assert export_main(["sqlite", str(out), "--state", state, "--feeds", str(feed.parent)]) == 0
+    return out
+
+
+def test_one_row_per_version_with_keywords_authors_and_removals(exported):
+    db = sqlite3.connect(exported)
+    rows = db.execute("SELECT article_id, version, origin, removed_at FROM versions"
+                      " ORDER BY article_id, version").fetchall()
+    assert rows == [("1033712345", 1, "replay", None), ("1054083153", 1, "live", "2022-03-01T00:00:00Z"),
+                    ("1054083153", 2, "live", "2022-03-01T00:00:00Z")]
+    keywords = db.execute("SELECT v.version, k.keyword FROM keywords k JOIN versions v ON v.id = k.version_id"
+                          " WHERE v.article_id = '1054083153' ORDER BY v.version, k.position").fetchall()
+    assert keywords == [(1, "russie"), (1, "otan"), (2, "russie")]
+    assert db.execute("SELECT DISTINCT name FROM authors").fetchall() == [("Anastasia Patts",)]
+    assert db.execute("SELECT article_id, reason FROM removals").fetchall() == [("1054083153", "status_410")]
+
+
+def test_full_text_search_finds_the_version_that_says_it(exported):
+    db = sqlite3.connect(exported)
+    found = db.execute("SELECT v.version FROM versions_fts JOIN versions v ON v.id = versions_fts.rowid"
+                       " WHERE versions_fts MATCH 'hypersoniques'").fetchall()
+    assert found == [(2,)]
+    assert db.execute("SELECT count(*) FROM versions_fts WHERE versions_fts MATCH 'astéroïde'").fetchone() == (1,)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get_json(url: str) -> object:
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return json.loads(answer.read())
+
+
+def test_datasette_serves_the_database_with_full_text_search(exported):
+    pytest.importorskip("datasette")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(exported),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                get_json(f"{base}/-/versions.json")
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()
+                assert time.monotonic() < deadline, "datasette did not start"
+                time.sleep(0.2)
+        rows = get_json(f"{base}/corpus/versions.json?_search=hypersoniques&_shape=array")
+        assert [(row["article_id"], row["version"]) for row in rows] == [("1054083153", 2)]
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -1,0 +1,102 @@
+"""Archived articles found gone later: 404/410 or a redirect off the article, with -a recheck=1."""
+from __future__ import annotations
+
+import pytest
+from scrapy.exceptions import UsageError
+
+from crawler.arguments import CrawlArguments
+from crawler.editions import SPUTNIK_FR
+from crawler.history.__main__ import main as history_main
+from crawler.outputs import open_history
+from tests.crawl import run_crawl
+from tests.site.faults import Redirect, Status
+from tests.site.server import SputnikSite
+
+FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "DOWNLOAD_TIMEOUT": "2",
+        "RETRY_BACKOFF_BASE": "0.05", "REPORT_ENABLED": "False",
+        "EDITION_EXTRA_HOSTS": "localhost"}
+SINCE = "2017-01-01"
+
+
+@pytest.fixture(scope="module")
+def rechecked(tmp_path_factory):
+    """Crawled once; then one article 404s, one 410s, one redirects to the home
+    page and one moves to the edition's other host; then crawled with recheck=1."""
+    workdir = tmp_path_factory.mktemp("removals")
+    with SputnikSite(fresh=0) as site:
+        first = run_crawl(workdir, args={"site": site.url, "since": SINCE}, settings=FAST)
+        assert first.returncode == 0, first.log
+        gone, deleted, elsewhere, moved = site.sample_paths[:4]
+        site.add_fault(gone, Status(status=404))
+        site.add_fault(deleted, Status(status=410))
+        site.serve(elsewhere, b"", headers={"Location": "/"}, status=301)
+        site.add_fault(moved, Redirect())
+        site.log.clear()
+        again = run_crawl(workdir, args={"site": site.url, "since": SINCE, "recheck": "1"},
+                          settings=FAST)
+        requested = set(site.log.requested_paths())
+        ids = {path: site.article(path).article_id for path in (gone, deleted, elsewhere, moved)}
+    return workdir, first, again, ids, requested, (gone, deleted, elsewhere, moved)
+
+
+def test_recheck_asks_again_for_every_archived_article(rechecked):
+    _, first, again, _, requested, _ = rechecked
+    assert again.returncode == 0, again.log
+    assert again.stats["recheck/requested"] == len(first.items)
+    assert {item["url"].split("://", 1)[1].split("/", 1)[1] for item in first.items} <= \
+        {path.lstrip("/") for path in requested}
+
+
+def test_gone_articles_are_marked_removed_with_the_time_and_reason(rechecked):
+    workdir, _, again, ids, _, (gone, deleted, elsewhere, moved) = rechecked
+    history = open_history(f"sqlite:///{workdir / 'output/state/sputnik_fr.sqlite3'}")
+    removals = {removal.article_id: removal for removal in history.removals()}
+    assert set(removals) == {ids[gone], ids[deleted], ids[elsewhere]}
+    assert removals[ids[gone]].reason == "status_404"
+    assert removals[ids[deleted]].reason == "status_410"
+    assert removals[ids[elsewhere]].reason == "redirect"
+    assert removals[ids[elsewhere]].location.endswith("/")
+    assert removals[ids[gone]].first_gone.endswith("Z")
+    assert again.stats["removals/found/status_404"] == 1
+    assert again.stats["removals/found/status_410"] == 1
+    assert again.stats["removals/found/redirect"] == 1
+
+
+def test_a_second_sighting_keeps_the_first_time(rechecked):
+    workdir, _, _, ids, _, (gone, *_rest) = rechecked
+    history = open_history(f"sqlite:///{workdir / 'output/state/sputnik_fr.sqlite3'}")
+    first = history.removal(ids[gone])
+    assert not history.mark_removed(ids[gone], first.url, "2999-01-01T00:00:00Z", "status_404")
+    later = history.removal(ids[gone])
+    assert later.first_gone == first.first_gone and later.last_checked == "2999-01-01T00:00:00Z"
+
+
+def test_history_show_says_removed(rechecked, capsys):
+    workdir, _, _, ids, _, (gone, *_rest) = rechecked
+    state = f"sqlite:///{workdir / 'output/state/sputnik_fr.sqlite3'}"
+    assert history_main(["--state", state, "show", ids[gone]]) == 0
+    assert "removed: first seen gone" in capsys.readouterr().out
+
+
+def test_recheck_is_for_live_crawls_only(tmp_path):
+    assert CrawlArguments.parse(SPUTNIK_FR, recheck="1").recheck is True
+    assert CrawlArguments.parse(SPUTNIK_FR).recheck is False
+    with pytest.raises(UsageError, match="recheck"):
+        CrawlArguments.parse(SPUTNIK_FR, replay=str(tmp_path), recheck="1")
+
+
+def test_a_store_error_is_counted_and_the_answer_still_goes_on(tmp_path, caplog):
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+    from crawler.middlewares.removals import RemovalMiddleware
+    crawler = get_crawler(type("Named", (Spider,), {"name": "x"}),
+                          {"STATE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}", "STATE_ENABLED": True,
+                           "HISTORY_ENABLED": True})
+    middleware = RemovalMiddleware.from_crawler(crawler)
+    middleware.history.db.close()
+    request = Request("https://fr.sputniknews.com/20211227/lavrov-1054083153.html")
+    response = HtmlResponse(request.url, status=404, request=request)
+    assert middleware.process_response(request, response) is response
+    assert crawler.stats.get_value("removals/errors/store") == 1
+    assert any("Could not record the removal" in r.getMessage() for r in caplog.records)
