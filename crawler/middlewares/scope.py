@@ -3,8 +3,8 @@
 OffsiteMiddleware compares host names alone, so a redirect from the edition
 to ``http://<edition host>:<other port>/...`` was followed and archived: an
 admin console, a debug server or a stranger's service on the same machine.
-Only the scheme and port of ``-a site`` (by default the edition's root) are
-in scope for the edition's hosts; an edition on a default port may move
+Only the scheme and port of ``-a site`` (by default the edition's root) and
+of the URLs given with ``-a urls`` are in scope for the edition's hosts; an edition on a default port may move
 between http (80) and https (443), as the platform did. Requests that carry
 ``allow_offsite`` (web-archive index and record requests) are not the
 edition's and are left alone.
@@ -43,6 +43,7 @@ def ports_in_scope(site: str) -> set[tuple[str, int]]:
 class PortScopeMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.scope: set[tuple[str, int]] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PortScopeMiddleware:
@@ -57,7 +58,15 @@ class PortScopeMiddleware:
         if bare_host(parts.hostname) not in {bare_host(host) for host in hosts}:
             return
         scheme = parts.scheme.lower()
-        if (scheme, parts.port or DEFAULT_PORTS.get(scheme, 0)) in ports_in_scope(site):
+        if (scheme, parts.port or DEFAULT_PORTS.get(scheme, 0)) in self._scope(spider):
             return
         self.crawler.stats.inc_value("offsite/other_port")
-        raise OutOfScopePort(f"only {site}'s scheme and port are in scope: {request.url}")
+        raise OutOfScopePort(f"only the scheme and port of {site} (or of -a urls) are in scope: "
+                             f"{request.url}")
+
+    def _scope(self, spider: object) -> set[tuple[str, int]]:
+        """Those of ``-a site``, and of each URL given with ``-a urls``."""
+        if self.scope is None:
+            roots = [getattr(spider, "site", ""), *getattr(spider, "article_urls", [])]
+            self.scope = {pair for root in roots if root for pair in ports_in_scope(root)}
+        return self.scope
