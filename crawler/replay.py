@@ -9,6 +9,7 @@ from scrapy import Request, Spider, signals
 from crawler.httputil import is_html_type
 from crawler.discovery import DiscoveryFilter
 from crawler.middlewares.replay import META_KEY
+from warc.limits import ReplayLimits
 from warc.reader import ArchivedResponse, ReplayPathError, WarcReplayReader, expand_paths
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,15 @@ class ReplayPlan:
             return "not_html"
         return None
 
+    def limits(self) -> ReplayLimits:
+        """The page size limit of live crawls (the spider's ``download_maxsize``
+        or DOWNLOAD_MAXSIZE), and the header caps."""
+        settings = self.spider.crawler.settings
+        return ReplayLimits(
+            max_payload=getattr(self.spider, "download_maxsize", settings.getint("DOWNLOAD_MAXSIZE")),
+            max_headers=settings.getint("REPLAY_MAX_HEADERS"),
+            max_head_bytes=settings.getint("REPLAY_MAX_HEADER_SIZE"))
+
     def paths(self, specs: list[str]) -> list[str]:
         found: list[str] = []
         for spec in specs:
@@ -48,7 +58,8 @@ class ReplayPlan:
 
     async def requests(self, specs: list[str], callback: object) -> AsyncIterator[Request]:
         reader = WarcReplayReader(
-            self.paths(specs), count=self._count, url_filter=self.urls.skip_reason_for_article
+            self.paths(specs), count=self._count, url_filter=self.urls.skip_reason_for_article,
+            limits=self.limits(),
         )
         for archived in reader.responses():
             reason = self.skip_reason_for_response(archived)

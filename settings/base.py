@@ -37,6 +37,14 @@ OUTPUT_DIR = os.environ.get("SPUTNIK_OUTPUT_DIR", "output")
 # Spiders set it themselves when given ``-a replay=``; there is no need to set it.
 REPLAY_OFFLINE = False
 
+# Caps on an archived HTTP head, as live HTTP clients have: a record with more
+# header lines, or a longer head in bytes, is skipped and counted
+# (replay/skipped/too_many_headers, replay/skipped/headers_too_large). Real
+# responses carry 10-60 headers and a few KiB. 0: no cap. The payload is
+# capped by DOWNLOAD_MAXSIZE, as live pages are (replay/skipped/too_large).
+REPLAY_MAX_HEADERS = 500
+REPLAY_MAX_HEADER_SIZE = 64 * 1024
+
 # Longest delay, in seconds, between two tries of a failed request; tries wait
 # RETRY_BACKOFF_BASE * 2**(try - 1) seconds, or what a Retry-After header asks
 # for if that is longer (up to RETRY_BACKOFF_MAX).
