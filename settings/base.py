@@ -69,6 +69,10 @@ STATS_FILE = None
 WARC_ENABLED = True
 # Where WARC files, their CDXJ index (index.cdxj) and the revisit digests live.
 WARC_DIR = f"{OUTPUT_DIR}/warc"
+# zlib level (1-9) of each record's gzip member. 3 costs about half the CPU of
+# zlib's default 6 for files ~8% larger, which keeps archiving a small share
+# of a live crawl's time (docs/benchmarks.md); 9 is what warcio would use.
+WARC_GZIP_LEVEL = 3
 # Host part of file names (IIPC: prefix-timestamp-serial-host); None: this machine's name.
 WARC_HOST = None
 # A file is closed and a new one opened once it passes this many bytes.

@@ -87,7 +87,8 @@ class WarcArchiveMiddleware:
             settings["WARC_DIR"], prefix=settings.get("WARC_PREFIX") or crawler.spidercls.name,
             host=settings.get("WARC_HOST") or socket.gethostname(),
             max_size=settings.getint("WARC_MAX_SIZE"), warcinfo=cls._warcinfo(settings),
-            operator=settings.get("WARC_OPERATOR"), worker_id=settings.get("WARC_WORKER_ID"))
+            operator=settings.get("WARC_OPERATOR"), worker_id=settings.get("WARC_WORKER_ID"),
+            gzip_level=settings.getint("WARC_GZIP_LEVEL"))
         middleware = cls(crawler, archive)
         crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
