@@ -14,9 +14,15 @@ import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from fastwarc.warc import ArchiveIterator, HeaderMap
+from fastwarc.warc import ArchiveIterator, HeaderMap, WarcRecordType
 
 from warc import members
+
+# By value: fastwarc's record types are not hashable.
+_TYPE_NAMES = {int(kind): str(kind) for kind in (
+    WarcRecordType.warcinfo, WarcRecordType.response, WarcRecordType.resource,
+    WarcRecordType.request, WarcRecordType.metadata, WarcRecordType.revisit,
+    WarcRecordType.conversion, WarcRecordType.continuation)}
 
 
 class ScannedRecord:
@@ -28,10 +34,13 @@ class ScannedRecord:
     __slots__ = ("offset", "headers", "rec_type")
     seekable = True
 
-    def __init__(self, offset: int, headers: HeaderMap) -> None:
+    def __init__(self, offset: int, headers: HeaderMap, kind: WarcRecordType) -> None:
         self.offset = offset
         self.headers = headers
-        self.rec_type = (headers.get("WARC-Type") or "unknown").strip().lower()
+        # The type fastwarc parsed costs nothing; a type it does not know is
+        # named as the record spells it, as the own reader does.
+        known = _TYPE_NAMES.get(int(kind))
+        self.rec_type = known or (headers.get("WARC-Type") or "unknown").strip().lower()
 
     def header(self, name: str) -> str | None:
         value = self.headers.get(name)
@@ -59,7 +68,7 @@ def scan(fh: BinaryIO, start: int, gzipped: bool) -> Iterator[ScannedRecord]:
         if offset <= previous or not _starts_with(fh, offset, marker):
             return
         previous = offset
-        yield ScannedRecord(offset, record.headers)
+        yield ScannedRecord(offset, record.headers, record.record_type)
 
 
 def _starts_with(fh: BinaryIO, offset: int, marker: bytes) -> bool:
