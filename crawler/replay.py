@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 
 from scrapy import Request, Spider, signals
@@ -14,6 +15,9 @@ from warc.reader import ArchivedResponse, ReplayPathError, WarcReplayReader, exp
 
 logger = logging.getLogger(__name__)
 
+# Reader outcomes are added to the crawl's stats at least every this many.
+COUNT_BATCH = 1000
+
 class ReplayPlan:
     """Which archived records become requests, and why the others do not."""
 
@@ -23,6 +27,8 @@ class ReplayPlan:
         self.urls = urls
         self.stats = spider.crawler.stats
         self.shard = shard
+        self._pending: Counter[str] = Counter()
+        self._pending_total = 0
 
     def skip_reason_for_response(self, archived: ArchivedResponse) -> str | None:
         if archived.status != 200:
@@ -61,14 +67,18 @@ class ReplayPlan:
             self.paths(specs), count=self._count, url_filter=self.urls.skip_reason_for_article,
             limits=self.limits(),
         )
-        for archived in reader.responses():
-            reason = self.skip_reason_for_response(archived)
-            if reason:
-                self._count(f"replay/skipped/{reason}")
-                continue
-            await self._wait_for_room()
-            yield Request(archived.url, callback=callback, dont_filter=True,
-                          meta={META_KEY: archived})
+        try:
+            for archived in reader.responses():
+                reason = self.skip_reason_for_response(archived)
+                if reason:
+                    self._count(f"replay/skipped/{reason}")
+                    continue
+                self._flush_counts()
+                await self._wait_for_room()
+                yield Request(archived.url, callback=callback, dont_filter=True,
+                              meta={META_KEY: archived})
+        finally:
+            self._flush_counts()
 
     async def _wait_for_room(self) -> None:
         # Scrapy drains start() eagerly into the scheduler while the engine is
@@ -78,7 +88,19 @@ class ReplayPlan:
             await crawler.signals.wait_for(signals.scheduler_empty)
 
     def _count(self, key: str, count: int = 1) -> None:
-        self.stats.inc_value(key, count)
+        # Tallied here and added to the stats in batches: the reader counts
+        # every record, and a call into Scrapy's stats collector costs
+        # microseconds, as much as fastwarc spends reading a record.
+        self._pending[key] += count
+        self._pending_total += 1
+        if self._pending_total >= COUNT_BATCH:
+            self._flush_counts()
+
+    def _flush_counts(self) -> None:
+        for key, count in self._pending.items():
+            self.stats.inc_value(key, count)
+        self._pending.clear()
+        self._pending_total = 0
 
 
 def take_shard(paths: list[str], k: int, n: int) -> list[str]:

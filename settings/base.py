@@ -131,6 +131,12 @@ ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 300,
 }
 
+# Items of one response handled at a time. Scrapy starts this many asyncio
+# workers for EVERY callback's output (100 by default); a page gives one item,
+# and the pipelines do no I/O worth overlapping, so 99 of them only cost time
+# (about a tenth of replay's time per article, docs/benchmarks.md).
+CONCURRENT_ITEMS = 1
+
 # Duplicate requests are filtered within a run; across runs the state store
 # decides (see crawler/dupefilter.py for why, with JOBDIR and kills).
 DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
