@@ -93,13 +93,26 @@ def ceiling(warc: Path) -> tuple[Run, dict[str, float]]:
     return run, json.loads(out)
 
 
+def haystack_iteration(iterator: str, warc: Path) -> dict[str, float]:
+    """``python -m bench.haystack ITERATOR WARC``: seconds and records."""
+    _, out = run_child([sys.executable, "-m", "bench.haystack", iterator, str(warc)], ROOT)
+    return json.loads(out)
+
+
 def peer(name: str, warc: Path, limit: int, out: Path) -> tuple[Run, dict[str, float]]:
     run, printed = run_child([str(BENCH_PYTHON), "-W", "ignore", "-m", "bench.peers", name,
                               str(warc), str(limit), str(out)], ROOT)
     return run, json.loads(printed.splitlines()[-1])
 
 
+def peers_available() -> bool:
+    """Whether .venv-bench is complete (the Makefile stamps it once installed)."""
+    return (ROOT / ".venv-bench" / ".installed").exists()
+
+
 def peer_versions() -> dict[str, str]:
+    if not peers_available():
+        return {}
     done = subprocess.run([str(BENCH_PYTHON), "-m", "bench.peers", "--versions"], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
