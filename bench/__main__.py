@@ -175,6 +175,14 @@ def store_figures(runs: int, scratch: Path) -> dict[str, Any]:
 
 
 def targets(results: dict[str, Any]) -> list[dict]:
+    checks = _targets(results)
+    for check, case in checks:
+        if case in results.get("carried", {}):
+            check["target"] += f" (not re-run: figures of {results['carried'][case]})"
+    return [check for check, _ in checks]
+
+
+def _targets(results: dict[str, Any]) -> list[tuple[dict, str]]:
     checks = []
     replay, live = results.get("replay"), results.get("live")
     if replay:
@@ -183,29 +191,30 @@ def targets(results: dict[str, Any]) -> list[dict]:
                         if r["what"].startswith(what) and r["records"] == records)
 
         ours = {r["records"]: r for r in replay if r["what"].startswith("sputnik")}
-        checks.append(report.check("replay / ceiling (10k records)",
-                                   rate("sputnik", 10_000) / rate("ceiling", 10_000), 0.3, False, "×"))
+        checks.append((report.check("replay / ceiling (10k records)",
+                                    rate("sputnik", 10_000) / rate("ceiling", 10_000), 0.3, False,
+                                    "×"), "replay"))
         if any(r["what"] == "trafilatura" for r in replay):
-            checks.append(report.check("replay / trafilatura (same 1k records)",
-                                       rate("sputnik", 1_000) / rate("trafilatura", 1_000), 3.0,
-                                       False, "×"))
-        checks += [
-            report.check("replay peak RSS, largest / 1k records",
-                         ours[max(ours)]["rss_mb"] / ours[1_000]["rss_mb"], 1.2, True, "×")]
+            checks.append((report.check("replay / trafilatura (same 1k records)",
+                                        rate("sputnik", 1_000) / rate("trafilatura", 1_000), 3.0,
+                                        False, "×"), "replay"))
+        checks.append((report.check("replay peak RSS, largest / 1k records",
+                                    ours[max(ours)]["rss_mb"] / ours[1_000]["rss_mb"], 1.2, True,
+                                    "×"), "replay"))
     if results.get("haystack"):
         ours, _, bare, _ = results["haystack"]
-        checks.append(report.check("haystack: replay engine time / bare fastwarc",
-                                   ours["seconds"] / bare["seconds"], 2.0, True, "×"))
+        checks.append((report.check("haystack: replay engine time / bare fastwarc",
+                                    ours["seconds"] / bare["seconds"], 2.0, True, "×"), "haystack"))
     if live:
         # Results from before runs were kept one by one give the loss of the medians.
         losses = live[0].get("losses") or [1 - live[0]["rate"] / live[1]["rate"]]
-        checks.append(report.check("throughput lost to WARC archiving (live, median of runs)",
-                                   median(losses), 0.1, True, ""))
+        checks.append((report.check("throughput lost to WARC archiving (live, median of runs)",
+                                    median(losses), 0.1, True, ""), "live"))
     if results.get("scale"):
         scale = results["scale"]
-        checks.append(report.check("RSS added by a 1M-article dedupe store",
-                                   scale["peak RSS, 1M store (MB)"] - scale["peak RSS, empty store (MB)"],
-                                   100, True, "MB"))
+        checks.append((report.check("RSS added by a 1M-article dedupe store",
+                                    scale["peak RSS, 1M store (MB)"] - scale["peak RSS, empty store (MB)"],
+                                    100, True, "MB"), "scale"))
     return checks
 
 
