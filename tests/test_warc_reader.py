@@ -627,8 +627,8 @@ def test_other_hosts_are_stepped_over_by_fastwarc(tmp_path: Path, use_gzip: bool
 
     assert [(r.url, r.warc_offset) for r in responses] == [("https://sputniknews.test/1/", offsets[50])]
     assert counts["replay/records/response"] == 101 and counts["replay/skipped/other_host"] == 100
-    # The own reader saw only the edition record and the last record (how the file ends).
-    assert careful == [offsets[-1]]
+    # The own reader saw only the edition record and the last two (how the file ends).
+    assert careful == offsets[-2:]
 
 
 def test_fast_path_hands_damage_to_the_own_reader_and_comes_back(
@@ -644,8 +644,8 @@ def test_fast_path_hands_damage_to_the_own_reader_and_comes_back(
     assert counts["replay/errors/corrupt"] == 1 and counts["replay/records/response"] == 82
     assert [m.split(":")[0] for m in warnings_of(caplog)] == [
         f"Skipped corrupt WARC record in {path} at offset {offsets[20]}"]
-    # From the record before the damage to the first good one after it, then fast again.
-    assert careful[:3] == [offsets[19], offsets[20], offsets[21]]
+    # From the two records before the damage to the first good one after it, then fast again.
+    assert careful[:4] == offsets[18:22]
     assert len(careful) < 10
 
 
@@ -659,3 +659,19 @@ def test_whole_file_gzip_is_left_to_the_own_reader(tmp_path: Path) -> None:
 
     assert [r.body for r in responses] == [PAGE + b"1", PAGE + b"2", PAGE + b"3"]
     assert counts["replay/skipped/other_host"] == 3
+
+
+def test_gzip_member_of_two_records_among_single_ones(tmp_path: Path) -> None:
+    # fastwarc gives the second record of a member the offset of the next member.
+    plain = tmp_path / "four.warc"
+    offsets = build_warc(plain, haystack(2) + three_pages()[:2], gzip=False)
+    data = plain.read_bytes()
+    path = tmp_path / "mixed.warc.gz"
+    path.write_bytes(b"".join(gzip.compress(part) for part in (
+        data[offsets[0]:offsets[2]], data[offsets[2]:offsets[3]], data[offsets[3]:])))
+
+    responses, counts = replay([path])
+
+    assert [r.url for r in responses] == ["https://other0.test/page", "https://other1.test/page",
+                                          "https://sputniknews.test/1/", "https://sputniknews.test/2/"]
+    assert counts["replay/records/response"] == 4

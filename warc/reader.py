@@ -17,6 +17,7 @@ trusting the file (damage, a whole-file gzip), until the damage is behind.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -35,6 +36,8 @@ __all__ = ["ArchivedResponse", "ReplayPathError", "WarcReplayReader", "expand_pa
 logger = logging.getLogger(__name__)
 
 Counter = Callable[[str, int], None]
+# Records fastwarc gave last that are not yet known to be where it says.
+UNCONFIRMED = 2
 UrlFilter = Callable[[str], str | None]
 
 
@@ -118,17 +121,21 @@ class WarcReplayReader:
                       start: int) -> Generator[ArchivedResponse, None, int | None]:
         """Headers by fastwarc; the offset to read on from carefully, None at the end.
 
-        A record is handled once fastwarc has read past it: the last one it
-        gives is left to the careful reader, which checks how the file ends.
+        A record is handled once fastwarc has given two more after it at
+        later offsets. Inside a gzip member of several records fastwarc
+        gives a record the offset of the NEXT member, which the record after
+        it then shares; and where fastwarc stops, it may have stopped inside
+        the last record. So the last two records it gives are left to the
+        careful reader, which checks them and how the file goes on.
         """
         if start >= members.file_size(fh):
             return None
-        last: ScannedRecord | None = None
+        pending: deque[ScannedRecord] = deque()
         for record in scan(fh, start, members.is_gzip(fh, start)):
-            if last is not None:
-                yield from self._scanned(fh, last, file_no, path)
-            last = record
-        return last.offset if last is not None else start
+            pending.append(record)
+            if len(pending) > UNCONFIRMED:
+                yield from self._scanned(fh, pending.popleft(), file_no, path)
+        return pending[0].offset if pending else start
 
     def _careful_records(self, fh: BinaryIO, file_no: int, path: str,
                          start: int) -> Generator[ArchivedResponse, None, int | None]:
