@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import AsyncIterator
 
 from scrapy import Request, Spider, signals
 
 from crawler.httputil import is_html_type
+from crawler.urls import bare_host
 from crawler.discovery import DiscoveryFilter
 from crawler.middlewares.replay import META_KEY
 from warc.limits import ReplayLimits
@@ -17,6 +19,30 @@ logger = logging.getLogger(__name__)
 
 # Reader outcomes are added to the crawl's stats at least every this many.
 COUNT_BATCH = 1000
+# A host made of these alone reads the same to urlsplit and to quick_host.
+PLAIN_HOST = re.compile(r"[a-z0-9.-]+")
+# Records of other hosts are not kept as possible originals of a revisit: a
+# revisit of an edition page points at a capture of the same page, and the
+# index would otherwise hold nearly every record of a third-party archive.
+UNINDEXED = frozenset({"other_host"})
+
+class ReplayUrlFilter:
+    """The spider's URL filter, with other hosts turned down first, cheaply.
+
+    Nearly every record of a third-party archive is of another host: its
+    host is read by string slicing, and only a URL whose host is plain and
+    one of the edition's goes through the full URL rules.
+    """
+
+    def __init__(self, urls: DiscoveryFilter) -> None:
+        self.urls = urls
+
+    def __call__(self, url: str) -> str | None:
+        host = quick_host(url)
+        if host is not None and bare_host(host) not in self.urls.hosts:
+            return "other_host"
+        return self.urls.skip_reason_for_article(url)
+
 
 class ReplayPlan:
     """Which archived records become requests, and why the others do not."""
@@ -64,8 +90,8 @@ class ReplayPlan:
 
     async def requests(self, specs: list[str], callback: object) -> AsyncIterator[Request]:
         reader = WarcReplayReader(
-            self.paths(specs), count=self._count, url_filter=self.urls.skip_reason_for_article,
-            limits=self.limits(),
+            self.paths(specs), count=self._count, url_filter=ReplayUrlFilter(self.urls),
+            limits=self.limits(), unindexed=UNINDEXED,
         )
         try:
             for archived in reader.responses():
@@ -101,6 +127,16 @@ class ReplayPlan:
             self.stats.inc_value(key, count)
         self._pending.clear()
         self._pending_total = 0
+
+
+def quick_host(url: str) -> str | None:
+    """The lowercase host of an ``http(s)://`` URL, or None when it takes a real parser."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = netloc.rpartition("@")[2].partition(":")[0].lower()
+    return host if host and PLAIN_HOST.fullmatch(host) else None
 
 
 def take_shard(paths: list[str], k: int, n: int) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -70,13 +70,18 @@ class WarcReplayReader:
     """
 
     def __init__(self, paths: Sequence[str], *, count: Counter | None = None,
-                 url_filter: UrlFilter | None = None, limits: ReplayLimits = NO_LIMITS) -> None:
+                 url_filter: UrlFilter | None = None, limits: ReplayLimits = NO_LIMITS,
+                 unindexed: Collection[str] = ()) -> None:
+        """``unindexed``: skip reasons of ``url_filter`` whose records can never
+        be the original of a revisit that matters, so are not indexed."""
         self.paths = list(paths)
         self._count = count if count is not None else _no_count
         self._url_filter = url_filter
         self._limits = limits
+        self._unindexed = frozenset(unindexed)
         self._index = RevisitIndex()
         self._deferred: list[tuple[int, int]] = []
+        self._last_reason: str | None = None
 
     def responses(self) -> Iterator[ArchivedResponse]:
         self._index, self._deferred = RevisitIndex(), []
@@ -157,7 +162,7 @@ class WarcReplayReader:
         item.finish()
         if response is not None:
             yield response
-        elif item.rec_type == "response" and not item.fault and fields.is_http_response(item):
+        elif item.rec_type == "response" and not item.fault and self._indexable(item):
             # Skipped responses still serve as originals for revisits.
             self._index.add(item, file_no)
 
@@ -167,7 +172,7 @@ class WarcReplayReader:
         self._count(f"replay/records/{record.rec_type}", 1)
         url = self._scanned_url(record)
         if url is None:
-            if record.rec_type == "response" and fields.is_http_response(record):
+            if record.rec_type == "response" and self._indexable(record):
                 self._index.add(record, file_no)
             return
         position = fh.tell()
@@ -292,10 +297,17 @@ class WarcReplayReader:
 
     def _passes_filter(self, record: RawRecord | ScannedRecord) -> str | None:
         url = fields.target_uri(record)
+        self._last_reason = None
         if url is None:
             return self._skip("no_url")
         reason = self._url_filter(url) if self._url_filter else None
+        self._last_reason = reason
         return self._skip(reason) if reason else url
+
+    def _indexable(self, record: RawRecord | ScannedRecord) -> bool:
+        """A skipped HTTP response may be the original of a later revisit,
+        unless the filter turned it down for a reason in ``unindexed``."""
+        return self._last_reason not in self._unindexed and fields.is_http_response(record)
 
     def _http_head(self, record: RawRecord, path: str) -> http.HttpHead | None:
         try:
