@@ -28,6 +28,7 @@ class Run:
     wall: float
     max_rss_mb: float
     returncode: int
+    cpu: float = 0.0  # user + system seconds of the child
     stats: dict[str, Any] = field(default_factory=dict)
     items: Path | None = None
 
@@ -60,7 +61,7 @@ def run_child(command: list[str], cwd: Path,
         printed, errors = out.read(), err.read()
     if returncode != 0:
         sys.stderr.write(errors.decode("utf-8", "replace")[-3000:])
-    return Run(wall, usage.ru_maxrss / 1024, returncode), printed
+    return Run(wall, usage.ru_maxrss / 1024, returncode, usage.ru_utime + usage.ru_stime), printed
 
 
 def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str,

@@ -93,12 +93,14 @@ def _replay_table(results: dict[str, Any]) -> list[str]:
 def _haystack_table(results: dict[str, Any]) -> list[str]:
     lines = ["### Haystack: other hosts' pages with 1% articles (median; spread = min–max of runs)"
              + _carried(results, "haystack"), "",
-             "| what | records | seconds | spread s | records/s | MB/s |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+             "| what | records | CPU s | spread | wall s | spread | records/s (CPU) | MB/s (CPU) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in results["haystack"]:
         low, high = row["spread"]
-        lines.append(f"| {row['what']} | {row['records']:,} | {row['seconds']:.2f} | "
-                     f"{low:.2f}–{high:.2f} | {_rate(row['records_per_s'])} | {row['mb_per_s']:.0f} |")
+        cpu_low, cpu_high = row.get("cpu_spread", (0, 0))
+        lines.append(f"| {row['what']} | {row['records']:,} | {row.get('cpu_seconds', 0):.2f} | "
+                     f"{cpu_low:.2f}–{cpu_high:.2f} | {row['seconds']:.2f} | {low:.2f}–{high:.2f} | "
+                     f"{_rate(row['records_per_s'])} | {row['mb_per_s']:.0f} |")
     ours = results["haystack"][0]
     acc = ours.get("accuracy") or {}
     lines += ["", f"Replay wrote {ours.get('items', 0):,} articles (field accuracy: "
