@@ -41,6 +41,11 @@ class Run:
         return int(self.stats.get("item_scraped_count", 0))
 
     @property
+    def engine_cpu(self) -> float:
+        """CPU seconds from engine start to close (bench.cpu), every thread counted."""
+        return float(self.stats.get("bench/cpu_seconds") or self.cpu)
+
+    @property
     def crawl_seconds(self) -> float:
         """From engine start to finish: interpreter and Scrapy start-up excluded."""
         return float(self.stats.get("elapsed_time_seconds") or self.wall)
@@ -79,7 +84,7 @@ def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str
                "-O", f"{out / 'items.jsonl'}:jsonlines"]
     for key, value in args.items():
         command += ["-a", f"{key}={value}"]
-    for key, value in settings.items():
+    for key, value in {"EXTENSIONS": json.dumps(extensions()), **settings}.items():
         command += ["-s", f"{key}={value}"]
     run, _ = run_child(command, ROOT, {"SPUTNIK_OUTPUT_DIR": str(out / "output"),
                                        "SCRAPY_SETTINGS_MODULE": "settings.base"})
@@ -87,6 +92,13 @@ def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str
     run.stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     run.items = out / "items.jsonl"
     return run
+
+
+def extensions() -> dict[str, int]:
+    """The project's extensions and bench.cpu's (a command-line dict replaces the project's)."""
+    from settings.base import EXTENSIONS
+
+    return {**EXTENSIONS, "bench.cpu.CpuTime": 0}
 
 
 def replay(work: Path, warc: Path, label: str, settings: dict[str, str] | None = None) -> Run:

@@ -81,11 +81,12 @@ def _carried(results: dict[str, Any], case: str) -> str:
 
 def _replay_table(results: dict[str, Any]) -> list[str]:
     lines = ["### Replay (articles/s, median; peak RSS of the process)" + _carried(results, "replay"),
-             "", "| what | records | articles/s | peak RSS MB | " + " | ".join(FIELDS) + " |",
-             "| --- | ---: | ---: | ---: | " + " | ".join("---:" for _ in FIELDS) + " |"]
+             "", "| what | records | articles/s | per CPU s | peak RSS MB | " + " | ".join(FIELDS) + " |",
+             "| --- | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in FIELDS) + " |"]
     for row in results["replay"]:
         acc = row.get("accuracy") or {}
         lines.append(f"| {row['what']} | {row['records']:,} | {_rate(row['rate'])} | "
+                     f"{_rate(row.get('cpu_rate'))} | "
                      f"{row['rss_mb']:.0f} | " + " | ".join(_pct(acc.get(f)) for f in FIELDS) + " |")
     return lines
 
@@ -111,17 +112,20 @@ def _haystack_table(results: dict[str, Any]) -> list[str]:
 
 def _live_table(results: dict[str, Any]) -> list[str]:
     lines = ["### Live crawl of the local test site (pages/s, median)" + _carried(results, "live"),
-             "", "| archiving | pages | pages/s | runs, pages/s | peak RSS MB |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+             "", "| archiving | pages | pages/s | runs, pages/s | runs, pages per CPU s | peak RSS MB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for row in results["live"]:
         runs = ", ".join(f"{rate:.0f}" for rate in row.get("rates", []))
+        cpu_runs = ", ".join(f"{rate:.0f}" for rate in row.get("cpu_rates", []))
         lines.append(f"| {row['what']} | {row['pages']:,} | {_rate(row['rate'])} | {runs} | "
-                     f"{row['rss_mb']:.0f} |")
-    losses = results["live"][0].get("losses")
-    if losses:
-        lines += ["", "Throughput lost to archiving, run by run (on vs off, side by side): "
-                  + ", ".join(f"{100 * x:.1f}%" for x in losses)
-                  + f"; median {100 * sorted(losses)[len(losses) // 2]:.1f}%."]
+                     f"{cpu_runs} | {row['rss_mb']:.0f} |")
+    for key, what in (("losses", "Throughput lost to archiving (wall time)"),
+                      ("cpu_losses", "CPU per page added by archiving")):
+        values = results["live"][0].get(key)
+        if values:
+            lines += ["", f"{what}, run by run (on vs off, side by side): "
+                      + ", ".join(f"{100 * x:.1f}%" for x in values)
+                      + f"; median {100 * sorted(values)[len(values) // 2]:.1f}%."]
     return lines
 
 
