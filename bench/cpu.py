@@ -1,7 +1,7 @@
 """A Scrapy extension for `make bench`: CPU time of the crawl itself, as a stat.
 
-On a shared machine a crawl's wall time is mostly other processes' turn on
-the cores. ``bench/cpu_seconds`` is the process's user + system time from
+Also the process's own peak RSS. On a shared machine a crawl's wall time is
+mostly other processes' turn on the cores. ``bench/cpu_seconds`` is the process's user + system time from
 engine start to spider close: interpreter and Scrapy start-up left out, as
 ``elapsed_time_seconds`` leaves them out of the wall time, and every thread
 of the process counted (the WARC writer's included).
@@ -14,6 +14,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 STAT = "bench/cpu_seconds"
+PEAK_RSS = "bench/peak_rss_mb"
 
 
 def cpu_seconds() -> float:
@@ -39,3 +40,14 @@ class CpuTime:
 
     def spider_closed(self) -> None:
         self.crawler.stats.set_value(STAT, cpu_seconds() - self.started)
+        self.crawler.stats.set_value(PEAK_RSS, peak_rss_mb())
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak RSS (Linux VmHWM). The parent's ``ru_maxrss`` of a
+    child counts the RSS the parent had when it forked, so it is read here."""
+    try:
+        status = open("/proc/self/status", encoding="ascii").read()
+    except OSError:
+        return None
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024

@@ -90,6 +90,7 @@ def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str
                                        "SCRAPY_SETTINGS_MODULE": "settings.base"})
     stats_path = out / "stats.json"
     run.stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    run.max_rss_mb = run.stats.get("bench/peak_rss_mb") or run.max_rss_mb
     run.items = out / "items.jsonl"
     return run
 
