@@ -32,11 +32,6 @@ EDITION_EXTRA_HOSTS: list[str] = []
 # ``-s OUTPUT_DIR=`` alone moves nothing.
 OUTPUT_DIR = os.environ.get("SPUTNIK_OUTPUT_DIR", "output")
 
-# True while a spider replays archives: the replay middleware then refuses any
-# request it cannot answer from the archive, so replay never touches the network.
-# Spiders set it themselves when given ``-a replay=``; there is no need to set it.
-REPLAY_OFFLINE = False
-
 # Caps on an archived HTTP head, as live HTTP clients have: a record with more
 # header lines, or a longer head in bytes, is skipped and counted
 # (replay/skipped/too_many_headers, replay/skipped/headers_too_large). Real
@@ -44,6 +39,11 @@ REPLAY_OFFLINE = False
 # capped by DOWNLOAD_MAXSIZE, as live pages are (replay/skipped/too_large).
 REPLAY_MAX_HEADERS = 500
 REPLAY_MAX_HEADER_SIZE = 64 * 1024
+
+# True while a spider replays archives: the replay middleware then refuses any
+# request it cannot answer from the archive, so replay never touches the network.
+# Spiders set it themselves when given ``-a replay=``; there is no need to set it.
+REPLAY_OFFLINE = False
 
 # Longest delay, in seconds, between two tries of a failed request; tries wait
 # RETRY_BACKOFF_BASE * 2**(try - 1) seconds, or what a Retry-After header asks
