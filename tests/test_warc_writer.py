@@ -374,3 +374,19 @@ def test_header_bytes_and_dates_are_stored_as_given(tmp_path):
     assert written.warc_date == "2024-03-01T12:00:00.250000Z"
     _, _, block = of_type(tmp_path, "response")[0]
     assert b"\r\nX-Title: caf\xe9\r\n" in block
+
+
+def test_gzip_level_is_the_archives_and_each_record_stays_one_member(tmp_path):
+    sizes = {}
+    for level in (1, 9):
+        directory = tmp_path / f"level-{level}"
+        written = write_sample(directory, gzip_level=level)
+        (path,) = warc_files(directory)
+        data = path.read_bytes()
+        sizes[level] = len(data)
+        for record in written:
+            # Each record can be inflated alone from its offset, to its length.
+            member = data[record.offset:record.offset + record.length]
+            assert gzip.decompress(member).startswith(b"WARC/1.1\r\n")
+        run_checkers(path)
+    assert sizes[1] > sizes[9]
