@@ -19,6 +19,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
+# Children compile each module once and reuse the bytecode, as an installed
+# project does, even where the environment says not to write it: otherwise
+# modules imported lazily mid-crawl are compiled inside the measured time.
+BYTECODE = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(ROOT / "bench" / "work" / "pycache")}
 
 
 @dataclass
@@ -28,12 +32,18 @@ class Run:
     wall: float
     max_rss_mb: float
     returncode: int
+    cpu: float = 0.0  # user + system seconds of the child
     stats: dict[str, Any] = field(default_factory=dict)
     items: Path | None = None
 
     @property
     def items_written(self) -> int:
         return int(self.stats.get("item_scraped_count", 0))
+
+    @property
+    def engine_cpu(self) -> float:
+        """CPU seconds from engine start to close (bench.cpu), every thread counted."""
+        return float(self.stats.get("bench/cpu_seconds") or self.cpu)
 
     @property
     def crawl_seconds(self) -> float:
@@ -50,7 +60,7 @@ def run_child(command: list[str], cwd: Path,
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})},
+        process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **BYTECODE, **(env or {})},
                                    stdout=out, stderr=err)
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = returncode = os.waitstatus_to_exitcode(status)
@@ -60,7 +70,7 @@ def run_child(command: list[str], cwd: Path,
         printed, errors = out.read(), err.read()
     if returncode != 0:
         sys.stderr.write(errors.decode("utf-8", "replace")[-3000:])
-    return Run(wall, usage.ru_maxrss / 1024, returncode), printed
+    return Run(wall, usage.ru_maxrss / 1024, returncode, usage.ru_utime + usage.ru_stime), printed
 
 
 def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str,
@@ -74,14 +84,22 @@ def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str
                "-O", f"{out / 'items.jsonl'}:jsonlines"]
     for key, value in args.items():
         command += ["-a", f"{key}={value}"]
-    for key, value in settings.items():
+    for key, value in {"EXTENSIONS": json.dumps(extensions()), **settings}.items():
         command += ["-s", f"{key}={value}"]
     run, _ = run_child(command, ROOT, {"SPUTNIK_OUTPUT_DIR": str(out / "output"),
                                        "SCRAPY_SETTINGS_MODULE": "settings.base"})
     stats_path = out / "stats.json"
     run.stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    run.max_rss_mb = run.stats.get("bench/peak_rss_mb") or run.max_rss_mb
     run.items = out / "items.jsonl"
     return run
+
+
+def extensions() -> dict[str, int]:
+    """The project's extensions and bench.cpu's (a command-line dict replaces the project's)."""
+    from settings.base import EXTENSIONS
+
+    return {**EXTENSIONS, "bench.cpu.CpuTime": 0}
 
 
 def replay(work: Path, warc: Path, label: str, settings: dict[str, str] | None = None) -> Run:
@@ -93,13 +111,26 @@ def ceiling(warc: Path) -> tuple[Run, dict[str, float]]:
     return run, json.loads(out)
 
 
+def haystack_iteration(iterator: str, warc: Path) -> dict[str, float]:
+    """``python -m bench.haystack ITERATOR WARC``: seconds and records."""
+    _, out = run_child([sys.executable, "-m", "bench.haystack", iterator, str(warc)], ROOT)
+    return json.loads(out)
+
+
 def peer(name: str, warc: Path, limit: int, out: Path) -> tuple[Run, dict[str, float]]:
     run, printed = run_child([str(BENCH_PYTHON), "-W", "ignore", "-m", "bench.peers", name,
                               str(warc), str(limit), str(out)], ROOT)
     return run, json.loads(printed.splitlines()[-1])
 
 
+def peers_available() -> bool:
+    """Whether .venv-bench is complete (the Makefile stamps it once installed)."""
+    return (ROOT / ".venv-bench" / ".installed").exists()
+
+
 def peer_versions() -> dict[str, str]:
+    if not peers_available():
+        return {}
     done = subprocess.run([str(BENCH_PYTHON), "-m", "bench.peers", "--versions"], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)

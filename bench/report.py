@@ -74,23 +74,77 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
 
-def table(results: dict[str, Any]) -> str:
-    lines = ["### Replay (articles/s, median; peak RSS of the process)", "",
-             "| what | records | articles/s | peak RSS MB | "
-             + " | ".join(FIELDS) + " |",
-             "| --- | ---: | ---: | ---: | " + " | ".join("---:" for _ in FIELDS) + " |"]
+def _carried(results: dict[str, Any], case: str) -> str:
+    date = results.get("carried", {}).get(case)
+    return f" — not re-run: figures of {date}" if date else ""
+
+
+def _replay_table(results: dict[str, Any]) -> list[str]:
+    lines = ["### Replay (articles/s, median; peak RSS of the process)" + _carried(results, "replay"),
+             "", "| what | records | articles/s | per CPU s | peak RSS MB | " + " | ".join(FIELDS) + " |",
+             "| --- | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in FIELDS) + " |"]
     for row in results["replay"]:
         acc = row.get("accuracy") or {}
         lines.append(f"| {row['what']} | {row['records']:,} | {_rate(row['rate'])} | "
+                     f"{_rate(row.get('cpu_rate'))} | "
                      f"{row['rss_mb']:.0f} | " + " | ".join(_pct(acc.get(f)) for f in FIELDS) + " |")
-    lines += ["", "### Live crawl of the local test site (pages/s, median)", "",
-              "| archiving | pages | pages/s | peak RSS MB |", "| --- | ---: | ---: | ---: |"]
+    return lines
+
+
+def _haystack_table(results: dict[str, Any]) -> list[str]:
+    lines = ["### Haystack: other hosts' pages with 1% articles (median; spread = min–max of runs)"
+             + _carried(results, "haystack"), "",
+             "| what | records | CPU s | spread | wall s | spread | records/s (CPU) | MB/s (CPU) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row in results["haystack"]:
+        low, high = row["spread"]
+        cpu_low, cpu_high = row.get("cpu_spread", (0, 0))
+        lines.append(f"| {row['what']} | {row['records']:,} | {row.get('cpu_seconds', 0):.2f} | "
+                     f"{cpu_low:.2f}–{cpu_high:.2f} | {row['seconds']:.2f} | {low:.2f}–{high:.2f} | "
+                     f"{_rate(row['records_per_s'])} | {row['mb_per_s']:.0f} |")
+    ours = results["haystack"][0]
+    acc = ours.get("accuracy") or {}
+    lines += ["", f"Replay wrote {ours.get('items', 0):,} articles (field accuracy: "
+              + ", ".join(f"{f} {_pct(acc.get(f))}" for f in FIELDS)
+              + f"); peak RSS {ours.get('rss_mb', 0):.0f} MB."]
+    return lines
+
+
+def _live_table(results: dict[str, Any]) -> list[str]:
+    lines = ["### Live crawl of the local test site (pages/s, median)" + _carried(results, "live"),
+             "", "| archiving | pages | pages/s | runs, pages/s | runs, pages per CPU s | peak RSS MB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for row in results["live"]:
-        lines.append(f"| {row['what']} | {row['pages']:,} | {_rate(row['rate'])} | {row['rss_mb']:.0f} |")
-    lines += ["", "### Scale", "", "| what | value |", "| --- | ---: |"]
-    for key, value in results["scale"].items():
-        lines.append(f"| {key} | {value} |")
-    lines += ["", "### Targets", "", "| target | measured | limit | result |",
+        runs = ", ".join(f"{rate:.0f}" for rate in row.get("rates", []))
+        cpu_runs = ", ".join(f"{rate:.0f}" for rate in row.get("cpu_rates", []))
+        lines.append(f"| {row['what']} | {row['pages']:,} | {_rate(row['rate'])} | {runs} | "
+                     f"{cpu_runs} | {row['rss_mb']:.0f} |")
+    for key, what in (("losses", "Throughput lost to archiving (wall time)"),
+                      ("cpu_losses", "CPU per page added by archiving")):
+        values = results["live"][0].get(key)
+        if values:
+            lines += ["", f"{what}, run by run (on vs off, side by side): "
+                      + ", ".join(f"{100 * x:.1f}%" for x in values)
+                      + f"; median {100 * sorted(values)[len(values) // 2]:.1f}%."]
+    return lines
+
+
+def _scale_table(results: dict[str, Any]) -> list[str]:
+    lines = ["### Scale" + _carried(results, "scale"), "", "| what | value |", "| --- | ---: |"]
+    lines += [f"| {key} | {value} |" for key, value in results["scale"].items()]
+    return lines
+
+
+TABLES = {"replay": _replay_table, "haystack": _haystack_table, "live": _live_table,
+          "scale": _scale_table}
+
+
+def table(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for case, render in TABLES.items():
+        if results.get(case):
+            lines += render(results) + [""]
+    lines += ["### Targets", "", "| target | measured | limit | result |",
               "| --- | ---: | ---: | --- |"]
     for target in results["targets"]:
         lines.append(f"| {target['target']} | {target['value']} {target['unit']} | "

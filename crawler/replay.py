@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -13,10 +15,19 @@ from crawler.ownarchive import hosts_of_archives
 from crawler.urls import bare_host
 from crawler.discovery import DiscoveryFilter
 from crawler.middlewares.replay import META_KEY
+from warc.limits import ReplayLimits
 from warc.reader import ArchivedResponse, ReplayPathError, WarcReplayReader, expand_paths
 
 logger = logging.getLogger(__name__)
 
+# Reader outcomes are added to the crawl's stats at least every this many.
+COUNT_BATCH = 1000
+# A host made of these alone reads the same to urlsplit and to quick_host.
+PLAIN_HOST = re.compile(r"[a-z0-9.-]+")
+# Records of other hosts are not kept as possible originals of a revisit: a
+# revisit of an edition page points at a capture of the same page, and the
+# index would otherwise hold nearly every record of a third-party archive.
+UNINDEXED = frozenset({"other_host"})
 # How far replay is through its files, for the progress extension.
 BYTES_TOTAL = "replay/progress/bytes_total"
 BYTES_DONE = "replay/progress/bytes_done"
@@ -53,6 +64,33 @@ def _size(path: str) -> int:
         return 0
 
 
+class ReplayUrlFilter:
+    """The spider's URL filter, with other hosts turned down first, cheaply.
+
+    Nearly every record of a third-party archive is of another host: its
+    host is read by string slicing, and only a URL whose host is plain and
+    one of the edition's goes through the full URL rules.
+    """
+
+    def __init__(self, urls: DiscoveryFilter) -> None:
+        self.urls = urls
+        # Records skipped as other hosts, per host, for one line at the end.
+        self.other_hosts: Counter[str] = Counter()
+        self.edition_records = 0
+
+    def __call__(self, url: str) -> str | None:
+        host = quick_host(url)
+        if host is not None and bare_host(host) not in self.urls.hosts:
+            self.other_hosts[host] += 1
+            return "other_host"
+        reason = self.urls.skip_reason_for_article(url)
+        if reason == "other_host":
+            self.other_hosts[urlsplit(url).hostname or ""] += 1
+        else:
+            self.edition_records += 1
+        return reason
+
+
 class ReplayPlan:
     """Which archived records become requests, and why the others do not."""
 
@@ -62,9 +100,8 @@ class ReplayPlan:
         self.urls = urls
         self.stats = spider.crawler.stats
         self.shard = shard
-        # Records skipped as other hosts, per host, for one WARNING at the end.
-        self.other_hosts: dict[str, int] = {}
-        self.edition_records = 0
+        self._pending: Counter[str] = Counter()
+        self._pending_total = 0
 
     def skip_reason_for_response(self, archived: ArchivedResponse) -> str | None:
         if archived.status != 200:
@@ -73,6 +110,15 @@ class ReplayPlan:
         if content_type and not is_html_type(content_type):
             return "not_html"
         return None
+
+    def limits(self) -> ReplayLimits:
+        """The page size limit of live crawls (the spider's ``download_maxsize``
+        or DOWNLOAD_MAXSIZE), and the header caps."""
+        settings = self.spider.crawler.settings
+        return ReplayLimits(
+            max_payload=getattr(self.spider, "download_maxsize", settings.getint("DOWNLOAD_MAXSIZE")),
+            max_headers=settings.getint("REPLAY_MAX_HEADERS"),
+            max_head_bytes=settings.getint("REPLAY_MAX_HEADER_SIZE"))
 
     def paths(self, specs: list[str]) -> list[str]:
         found: list[str] = []
@@ -92,19 +138,25 @@ class ReplayPlan:
     async def requests(self, specs: list[str], callback: object) -> AsyncIterator[Request]:
         paths = self.paths(specs)
         self._accept_archived_hosts(paths)
-        reader = WarcReplayReader(paths, count=self._count, url_filter=self._url_filter)
+        url_filter = ReplayUrlFilter(self.urls)
+        reader = WarcReplayReader(paths, count=self._count, url_filter=url_filter,
+                                  limits=self.limits(), unindexed=UNINDEXED)
         progress = BytesRead(paths, self.stats)
-        for archived in reader.responses():
-            progress.at(archived.warc_file, archived.warc_offset)
-            reason = self.skip_reason_for_response(archived)
-            if reason:
-                self._count(f"replay/skipped/{reason}")
-                continue
-            await self._wait_for_room()
-            yield Request(archived.url, callback=callback, dont_filter=True,
-                          meta={META_KEY: archived})
+        try:
+            for archived in reader.responses():
+                progress.at(archived.warc_file, archived.warc_offset)
+                reason = self.skip_reason_for_response(archived)
+                if reason:
+                    self._count(f"replay/skipped/{reason}")
+                    continue
+                self._flush_counts()
+                await self._wait_for_room()
+                yield Request(archived.url, callback=callback, dont_filter=True,
+                              meta={META_KEY: archived})
+        finally:
+            self._flush_counts()
         progress.finished()
-        self._report_other_hosts()
+        _report_other_hosts(url_filter)
 
     def _accept_archived_hosts(self, paths: list[str]) -> None:
         """An archive of ours names the hosts its crawl had (crawler.ownarchive):
@@ -122,30 +174,45 @@ class ReplayPlan:
             await crawler.signals.wait_for(signals.scheduler_empty)
 
     def _count(self, key: str, count: int = 1) -> None:
-        self.stats.inc_value(key, count)
+        # Tallied here and added to the stats in batches: the reader counts
+        # every record, and a call into Scrapy's stats collector costs
+        # microseconds, as much as fastwarc spends reading a record.
+        self._pending[key] += count
+        self._pending_total += 1
+        if self._pending_total >= COUNT_BATCH:
+            self._flush_counts()
 
-    def _url_filter(self, url: str) -> str | None:
-        reason = self.urls.skip_reason_for_article(url)
-        if reason == "other_host":
-            host = urlsplit(url).hostname or ""
-            self.other_hosts[host] = self.other_hosts.get(host, 0) + 1
-        else:
-            self.edition_records += 1
-        return reason
+    def _flush_counts(self) -> None:
+        for key, count in self._pending.items():
+            self.stats.inc_value(key, count)
+        self._pending.clear()
+        self._pending_total = 0
 
-    def _report_other_hosts(self) -> None:
-        """One line for the records skipped as other hosts: a WARNING when the
-        archive held nothing of the edition (0 items, and this is why)."""
-        if not self.other_hosts:
-            return
-        top = sorted(self.other_hosts, key=self.other_hosts.__getitem__, reverse=True)[:3]
-        level = logging.INFO if self.edition_records else logging.WARNING
-        logger.log(level, "%s archived records of %s other host(s) skipped, none of them this "
-                   "edition's (most: %s)%s. To include a host: -s EDITION_EXTRA_HOSTS=%s "
-                   "(or -a site=http://%s)", sum(self.other_hosts.values()), len(self.other_hosts),
-                   ", ".join(f"{host} {self.other_hosts[host]}" for host in top),
-                   "" if self.edition_records else "; no record was of this edition's hosts",
-                   top[0], top[0])
+
+def _report_other_hosts(url_filter: ReplayUrlFilter) -> None:
+    """One line for the records skipped as other hosts: a WARNING when the
+    archive held nothing of the edition (0 items, and this is why)."""
+    other_hosts, edition_records = url_filter.other_hosts, url_filter.edition_records
+    if not other_hosts:
+        return
+    top = [host for host, _ in other_hosts.most_common(3)]
+    level = logging.INFO if edition_records else logging.WARNING
+    logger.log(level, "%s archived records of %s other host(s) skipped, none of them this "
+               "edition's (most: %s)%s. To include a host: -s EDITION_EXTRA_HOSTS=%s "
+               "(or -a site=http://%s)", sum(other_hosts.values()), len(other_hosts),
+               ", ".join(f"{host} {other_hosts[host]}" for host in top),
+               "" if edition_records else "; no record was of this edition's hosts",
+               top[0], top[0])
+
+
+def quick_host(url: str) -> str | None:
+    """The lowercase host of an ``http(s)://`` URL, or None when it takes a real parser."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = netloc.rpartition("@")[2].partition(":")[0].lower()
+    return host if host and PLAIN_HOST.fullmatch(host) else None
 
 
 def take_shard(paths: list[str], k: int, n: int) -> list[str]:

@@ -72,6 +72,13 @@ OUTPUT_DIR = os.environ.get("SPUTNIK_OUTPUT_DIR", "output")
 PROGRESS_BAR = True
 PROGRESS_ENABLED = True
 PROGRESS_INTERVAL = 60.0
+# Caps on an archived HTTP head, as live HTTP clients have: a record with more
+# header lines, or a longer head in bytes, is skipped and counted
+# (replay/skipped/too_many_headers, replay/skipped/headers_too_large). Real
+# responses carry 10-60 headers and a few KiB. 0: no cap. The payload is
+# capped by DOWNLOAD_MAXSIZE, as live pages are (replay/skipped/too_large).
+REPLAY_MAX_HEADERS = 500
+REPLAY_MAX_HEADER_SIZE = 64 * 1024
 
 # True while a spider replays archives: the replay middleware then refuses any
 # request it cannot answer from the archive, so replay never touches the network.
@@ -123,6 +130,10 @@ STATS_FILE = None
 WARC_ENABLED = True
 # Where WARC files, their CDXJ index (index.cdxj) and the revisit digests live.
 WARC_DIR = f"{OUTPUT_DIR}/warc"
+# zlib level (1-9) of each record's gzip member. 3 costs about half the CPU of
+# zlib's default 6 for files ~8% larger, which keeps archiving a small share
+# of a live crawl's time (docs/benchmarks.md); 9 is what warcio would use.
+WARC_GZIP_LEVEL = 3
 # Host part of file names (IIPC: prefix-timestamp-serial-host); None: this machine's name.
 WARC_HOST = None
 # A file is closed and a new one opened once it passes this many bytes.
@@ -218,6 +229,12 @@ ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
 }
+
+# Items of one response handled at a time. Scrapy starts this many asyncio
+# workers for EVERY callback's output (100 by default); a page gives one item,
+# and the pipelines do no I/O worth overlapping, so 99 of them only cost time
+# (about a tenth of replay's time per article, docs/benchmarks.md).
+CONCURRENT_ITEMS = 1
 
 # Duplicate requests are filtered within a run; across runs the state store
 # decides (see crawler/dupefilter.py for why, with JOBDIR and kills).

@@ -14,8 +14,7 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from crawler.editions import EDITIONS, Edition
-from crawler.sources.commoncrawl import CommonCrawlSource
-from crawler.sources.wayback import WaybackSource
+from crawler.sources.run import ArchiveRun
 from crawler.spiders.editions import SPIDER_CLASSES
 from tests import warc_builders as wb
 from tests.crawl import ROOT, crawl_command, read_json, read_jsonl, run_crawl
@@ -169,7 +168,10 @@ def _spider_with_source(name: str, **arguments: str):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_web_archive_sources_ask_for_every_host_of_the_edition(name):
-    hosts = EDITIONS[name].hosts
-    assert WaybackSource(_spider_with_source(name, source="wayback")).hosts == list(hosts)
-    commoncrawl = CommonCrawlSource(_spider_with_source(name, source="commoncrawl", crawls="CC-MAIN-2021-49"))
+    hosts = sorted(EDITIONS[name].hosts)
+    spider = _spider_with_source(name, source="commoncrawl,wayback", crawls="CC-MAIN-2021-49")
+    sources = ArchiveRun(spider).sources
+    assert sources["wayback"].hosts == hosts
+    commoncrawl = sources["commoncrawl"]
+    commoncrawl._use_crawls(None)
     assert commoncrawl.queries == [("CC-MAIN-2021-49", host) for host in hosts]

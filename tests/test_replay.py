@@ -237,3 +237,22 @@ def test_bundled_sample_english_pages_replay_with_sputnik_en(tmp_path):
     assert [by_id[i]["kind"] for i in sorted(by_id)] == ["podcast", "live", "article"]
     assert by_id["1080370875"]["source"]["fetched_url"] == CAPTURED_AT["amp-1080370875"]
     assert result.stats["article/layout/amp"] == 1 and result.stats["article/layout/2021"] == 2
+
+
+@pytest.mark.parametrize("url", [
+    "https://fr.sputniknews.com/20211227/slug-1054083153.html",
+    "https://WWW.FR.SPUTNIKNEWS.COM/20211227/slug-1054083153.html",
+    "http://user:pw@fr.sputniknews.com:8080/20211227/slug-1054083153.html",
+    "https://fr.sputniknews.com./20211227/slug-1054083153.html",
+    "https://www.site17.example/news/1.html",
+    "https://example.org?u=https://fr.sputniknews.com/20211227/slug-1054083153.html",
+    "https://[::1]/x", "dns:fr.sputniknews.com", "https://fr.sputniknews.com",
+    "HTTPS://fr.sputniknews.com/services/x", "https://fr.sputniknews.com#frag",
+])
+def test_replay_url_filter_agrees_with_the_spiders(url: str) -> None:
+    from crawler.discovery import DiscoveryFilter
+    from crawler.replay import ReplayUrlFilter
+    from crawler.window import DateWindow
+
+    urls = DiscoveryFilter(["fr.sputniknews.com"], DateWindow())
+    assert ReplayUrlFilter(urls)(url) == urls.skip_reason_for_article(url)

@@ -416,3 +416,36 @@ def test_killed_crawl_replays_and_the_next_crawl_recovers_it(site, tmp_path):
         check_file(path)
     indexed = Counter(fields["filename"] for _, _, fields in index_entries(warc_dir))
     assert indexed[recovered.name] == sum(r.type in CAPTURES for r in read_records(recovered)) > 0
+
+
+def test_records_are_written_in_the_writer_thread_before_the_response_goes_on(tmp_path):
+    import asyncio
+    import threading
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares.archive import META_KEY, WarcArchiveMiddleware
+    from crawler.spiders.sputnik_fr import SputnikFrSpider
+
+    crawler = get_crawler(SputnikFrSpider, {"WARC_ENABLED": True, "WARC_DIR": str(tmp_path),
+                                            "WARC_HOST": HOST, "WARC_MAX_SIZE": 10**9,
+                                            "WARC_GZIP_LEVEL": 3})
+    crawler.stats.open_spider()
+    middleware = WarcArchiveMiddleware.from_crawler(crawler)
+    threads = []
+    write = middleware.archive.write_exchange
+    middleware.archive.write_exchange = lambda exchange: threads.append(
+        threading.current_thread().name) or write(exchange)
+    request = Request("https://fr.sputniknews.com/20211227/a-1054083153.html")
+    response = HtmlResponse(request.url, body=b"<html>page</html>", request=request)
+
+    passed_on = asyncio.run(middleware.process_response(request, response))
+    middleware.spider_closed(None)
+
+    assert passed_on is response and threads[0].startswith("warc-writer")
+    written = request.meta[META_KEY]
+    (path,) = warc_files(tmp_path)
+    assert path.name == written.warc_file
+    assert crawler.stats.get_value("warc/records_written/response") == 1

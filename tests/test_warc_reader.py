@@ -588,3 +588,90 @@ def test_expand_paths_rejects_what_matches_nothing(tmp_path: Path, spec: str) ->
 ])
 def test_normalise_date(raw: str, expected: str) -> None:
     assert normalise_date(raw) == expected
+
+
+# -- the fast path: fastwarc for headers, the own reader for damage ---------------------------
+
+
+def haystack(count: int) -> list[RecordSpec]:
+    return [html_response(f"https://other{n}.test/page", PAGE + b"%d" % n) for n in range(count)]
+
+
+def counting_framers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Offsets of the records the own reader's framers yield, from now on."""
+    seen: list[int] = []
+    for name in ("GzipFramer", "PlainFramer"):
+        real = getattr(reader_module, name)
+
+        class Counting(real):  # type: ignore[misc, valid-type]
+            def records(self, start: int = 0):  # type: ignore[no-untyped-def]
+                for item in super().records(start):
+                    seen.append(item.offset)
+                    yield item
+        monkeypatch.setattr(reader_module, name, Counting)
+    return seen
+
+
+def only_edition(url: str) -> str | None:
+    return None if "sputniknews" in url else "other_host"
+
+
+@pytest.mark.parametrize("use_gzip", [True, False], ids=["warc.gz", "warc"])
+def test_other_hosts_are_stepped_over_by_fastwarc(tmp_path: Path, use_gzip: bool,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / ("hay.warc.gz" if use_gzip else "hay.warc")
+    offsets = build_warc(path, haystack(50) + three_pages()[:1] + haystack(50), gzip=use_gzip)
+    careful = counting_framers(monkeypatch)
+
+    responses, counts = replay([path], url_filter=only_edition)
+
+    assert [(r.url, r.warc_offset) for r in responses] == [("https://sputniknews.test/1/", offsets[50])]
+    assert counts["replay/records/response"] == 101 and counts["replay/skipped/other_host"] == 100
+    # The own reader saw only the edition record and the last two (how the file ends).
+    assert careful == offsets[-2:]
+
+
+def test_fast_path_hands_damage_to_the_own_reader_and_comes_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "damaged-hay.warc.gz"
+    offsets = build_warc(path, haystack(40) + three_pages() + haystack(40))
+    damage(path, offsets[20] + 40)
+    careful = counting_framers(monkeypatch)
+
+    responses, counts = replay([path], url_filter=only_edition)
+
+    assert [r.warc_offset for r in responses] == offsets[40:43]
+    assert counts["replay/errors/corrupt"] == 1 and counts["replay/records/response"] == 82
+    assert [m.split(":")[0] for m in warnings_of(caplog)] == [
+        f"Skipped corrupt WARC record in {path} at offset {offsets[20]}"]
+    # From the two records before the damage to the first good one after it, then fast again.
+    assert careful[:4] == offsets[18:22]
+    assert len(careful) < 10
+
+
+def test_whole_file_gzip_is_left_to_the_own_reader(tmp_path: Path) -> None:
+    plain = tmp_path / "p.warc"
+    build_warc(plain, haystack(3) + three_pages(), gzip=False)
+    single = tmp_path / "single.warc.gz"
+    single.write_bytes(gzip.compress(plain.read_bytes()))
+
+    responses, counts = replay([single], url_filter=only_edition)
+
+    assert [r.body for r in responses] == [PAGE + b"1", PAGE + b"2", PAGE + b"3"]
+    assert counts["replay/skipped/other_host"] == 3
+
+
+def test_gzip_member_of_two_records_among_single_ones(tmp_path: Path) -> None:
+    # fastwarc gives the second record of a member the offset of the next member.
+    plain = tmp_path / "four.warc"
+    offsets = build_warc(plain, haystack(2) + three_pages()[:2], gzip=False)
+    data = plain.read_bytes()
+    path = tmp_path / "mixed.warc.gz"
+    path.write_bytes(b"".join(gzip.compress(part) for part in (
+        data[offsets[0]:offsets[2]], data[offsets[2]:offsets[3]], data[offsets[3]:])))
+
+    responses, counts = replay([path])
+
+    assert [r.url for r in responses] == ["https://other0.test/page", "https://other1.test/page",
+                                          "https://sputniknews.test/1/", "https://sputniknews.test/2/"]
+    assert counts["replay/records/response"] == 4

@@ -410,3 +410,19 @@ def test_the_live_file_of_another_worker_is_left_alone(tmp_path):
     assert open_file.exists()
     live.close()
     assert not open_file.exists()
+
+
+def test_gzip_level_is_the_archives_and_each_record_stays_one_member(tmp_path):
+    sizes = {}
+    for level in (1, 9):
+        directory = tmp_path / f"level-{level}"
+        written = write_sample(directory, gzip_level=level)
+        (path,) = warc_files(directory)
+        data = path.read_bytes()
+        sizes[level] = len(data)
+        for record in written:
+            # Each record can be inflated alone from its offset, to its length.
+            member = data[record.offset:record.offset + record.length]
+            assert gzip.decompress(member).startswith(b"WARC/1.1\r\n")
+        run_checkers(path)
+    assert sizes[1] > sizes[9]

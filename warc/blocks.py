@@ -71,6 +71,11 @@ class BlockStream:
         self.length = limited.limit
 
     @property
+    def remaining(self) -> int:
+        """Bytes of the block not read yet (as its Content-Length says)."""
+        return max(self._limited.limit, 0)
+
+    @property
     def complete(self) -> bool:
         return self._limited.limit <= 0
 

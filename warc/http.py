@@ -18,6 +18,7 @@ from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeadersParser
 
 from warc.blocks import Readable
+from warc.limits import NO_LIMITS, HeadBudget, ReplayLimits
 
 Headers = list[tuple[str, str]]
 
@@ -57,8 +58,13 @@ class HttpPayload:
     repairs: tuple[str, ...]
 
 
-def parse_head(stream: Readable) -> HttpHead | None:
-    """The status line and headers at the start of ``stream``; None if unusable."""
+def parse_head(stream: Readable, limits: ReplayLimits = NO_LIMITS) -> HttpHead | None:
+    """The status line and headers at the start of ``stream``; None if unusable.
+
+    Raises ``HeadTooLarge`` past the header limits, having read little more.
+    """
+    if limits.max_headers or limits.max_head_bytes:
+        stream = HeadBudget(stream, limits)
     try:
         parsed = HEAD_PARSER.parse(stream)
     except EOFError:

@@ -8,6 +8,7 @@ next member. Nothing here parses WARC headers beyond the ``WARC/`` marker.
 from __future__ import annotations
 
 import io
+import os
 import re
 import zlib
 from typing import BinaryIO
@@ -20,6 +21,12 @@ SNIFF_SIZE = 4 * 1024
 # pre-standard 0.17/0.18 that old Heritrix wrote).
 PLAIN_START = re.compile(rb"\n(WARC/(?:1\.[01]|0\.1[78])\r?\n)")
 OVERLAP = 16
+# Gzip header flags (RFC 1952); names and comments longer than MAX_NAME are
+# taken for junk, so checking a candidate header never reads far.
+FLAG_EXTRA, FLAG_NAME, FLAG_COMMENT, FLAG_RESERVED = 0x04, 0x08, 0x10, 0xE0
+MAX_NAME = 4096
+# Compressed bytes inflated to sniff a member: plenty for a WARC head.
+SNIFF_INPUT = 256 * 1024
 
 
 class GzipMemberRaw(io.RawIOBase):
@@ -30,10 +37,11 @@ class GzipMemberRaw(io.RawIOBase):
     zlib errors propagate: the caller decides the member is corrupt.
     """
 
-    def __init__(self, fh: BinaryIO, start: int) -> None:
+    def __init__(self, fh: BinaryIO, start: int, max_input: int | None = None) -> None:
         super().__init__()
         self._fh = fh
         self._start = start
+        self._max_input = max_input
         self._fed = 0
         self._pending = b""
         self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -55,7 +63,8 @@ class GzipMemberRaw(io.RawIOBase):
         return 0
 
     def _read_compressed(self) -> bytes:
-        data = self._fh.read(READ_SIZE)
+        size = READ_SIZE if self._max_input is None else min(READ_SIZE, self._max_input - self._fed)
+        data = self._fh.read(size) if size > 0 else b""
         self._fed += len(data)
         self.hit_file_end = not data
         return data
@@ -75,11 +84,16 @@ class GzipMemberRaw(io.RawIOBase):
         return self._start + self._fed - len(self._inflater.unused_data)
 
 
-def open_member(fh: BinaryIO, offset: int) -> tuple[GzipMemberRaw, io.BufferedReader]:
+def open_member(fh: BinaryIO, offset: int,
+                max_input: int | None = None) -> tuple[GzipMemberRaw, io.BufferedReader]:
     """Position ``fh`` at ``offset`` and return the member and a line reader on it."""
     fh.seek(offset)
-    raw = GzipMemberRaw(fh, offset)
+    raw = GzipMemberRaw(fh, offset, max_input)
     return raw, io.BufferedReader(raw, READ_SIZE)
+
+
+def file_size(fh: BinaryIO) -> int:
+    return os.fstat(fh.fileno()).st_size
 
 
 def is_gzip(fh: BinaryIO, offset: int = 0) -> bool:
@@ -90,7 +104,7 @@ def is_gzip(fh: BinaryIO, offset: int = 0) -> bool:
 def member_starts_warc(fh: BinaryIO, offset: int) -> bool:
     """True if a gzip member starts at ``offset`` and its text starts ``WARC/``."""
     try:
-        _raw, reader = open_member(fh, offset)
+        _raw, reader = open_member(fh, offset, SNIFF_INPUT)
         head = reader.read(SNIFF_SIZE)
     except (zlib.error, EOFError, OSError):
         return False
@@ -103,11 +117,40 @@ def plain_starts_warc(fh: BinaryIO, offset: int) -> bool:
 
 
 def next_gzip_member(fh: BinaryIO, start: int) -> int | None:
-    """Offset of the first gzip member at or after ``start`` holding a WARC record."""
+    """Offset of the first gzip member at or after ``start`` holding a WARC record.
+
+    Linear in the bytes scanned: a candidate is first checked against the
+    gzip header format in the block already read (a name or comment must end
+    within ``MAX_NAME`` bytes), and only a plausible one is inflated, from a
+    bounded window, to see whether a WARC record starts there.
+    """
     for candidate in _NeedleScan(fh, start, GZIP_MAGIC):
         if member_starts_warc(fh, candidate):
             return candidate
     return None
+
+
+def plausible_gzip_header(block: bytes, at: int) -> bool:
+    """Whether ``block[at:]`` can be a gzip header (RFC 1952), as far as ``block`` goes.
+
+    A header cut off by the end of ``block`` counts as plausible: the caller
+    reads on and lets zlib decide.
+    """
+    flags = block[at + 3] if at + 3 < len(block) else 0
+    if flags & FLAG_RESERVED:
+        return False
+    pos = at + 10
+    if flags & FLAG_EXTRA:
+        if pos + 2 > len(block):
+            return True
+        pos += 2 + int.from_bytes(block[pos:pos + 2], "little")
+    for flag in (FLAG_NAME, FLAG_COMMENT):
+        if flags & flag and pos < len(block):
+            end = block.find(b"\0", pos, pos + MAX_NAME)
+            if end < 0:
+                return len(block) - pos < MAX_NAME
+            pos = end + 1
+    return True
 
 
 def next_plain_record(fh: BinaryIO, start: int) -> int | None:
@@ -136,12 +179,15 @@ def _at_line_start(fh: BinaryIO, offset: int) -> bool:
 
 
 class _NeedleScan:
-    """Lazily yields every offset of ``needle`` in ``fh`` from ``start`` on.
+    """Lazily yields offsets of ``needle`` in ``fh`` from ``start`` on that
+    start a plausible gzip header.
 
-    The file is read in blocks that overlap by ``len(needle) - 1`` bytes so a
-    needle split across blocks is still found; callers may seek ``fh``
-    between steps.
+    The file is read in blocks, each with ``LOOKAHEAD`` bytes more than the
+    step so a needle and its header split across blocks are still seen whole;
+    callers may seek ``fh`` between steps.
     """
+
+    LOOKAHEAD = 10 + 2 + 2 * MAX_NAME
 
     def __init__(self, fh: BinaryIO, start: int, needle: bytes) -> None:
         self._fh, self._pos, self._needle = fh, start, needle
@@ -152,11 +198,14 @@ class _NeedleScan:
     def __next__(self) -> int:
         while True:
             self._fh.seek(self._pos)
-            block = self._fh.read(READ_SIZE)
+            block = self._fh.read(READ_SIZE + self.LOOKAHEAD)
             if len(block) < len(self._needle):
                 raise StopIteration
-            hit = block.find(self._needle)
+            step = len(block) if len(block) <= READ_SIZE else READ_SIZE
+            hit = block.find(self._needle, 0, step + len(self._needle) - 1)
+            while hit >= 0 and not plausible_gzip_header(block, hit):
+                hit = block.find(self._needle, hit + 1, step + len(self._needle) - 1)
             if hit >= 0:
                 self._pos += hit + 1
                 return self._pos - 1
-            self._pos += len(block) - len(self._needle) + 1
+            self._pos += step

@@ -5,20 +5,30 @@ and yields an ``ArchivedResponse`` per HTTP response (revisits resolved to
 their original payload). Damaged records, non-WARC files and skipped records
 are logged once and counted through ``count(key, n)``; bad input never
 raises out of the generator.
+
+Two readers share the work. fastwarc (``warc.scan``) reads the WARC headers
+of intact records, which is all replay needs of the records the URL filter
+turns down: most of any archive. A record the filter lets through is read
+again from its offset by the project's own reader (``warc.records``), which
+checks it whole, and so is every record from the point where fastwarc stops
+trusting the file (damage, a whole-file gzip), until the damage is behind.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from warc import fields, http, members
 from warc.blocks import BlockDamaged
+from warc.limits import NO_LIMITS, TOO_LARGE, HeadTooLarge, ReplayLimits
 from warc.paths import ReplayPathError, expand_paths
-from warc.records import Fault, RawRecord, iter_records, read_record_at
+from warc.records import Fault, GzipFramer, PlainFramer, RawRecord, read_record_at
 from warc.revisits import Original, RevisitIndex, read_original, read_revisit_head
+from warc.scan import ScannedRecord, scan
 from warc.verify import payload_digest_matches
 
 __all__ = ["ArchivedResponse", "ReplayPathError", "WarcReplayReader", "expand_paths"]
@@ -26,6 +36,8 @@ __all__ = ["ArchivedResponse", "ReplayPathError", "WarcReplayReader", "expand_pa
 logger = logging.getLogger(__name__)
 
 Counter = Callable[[str, int], None]
+# Records fastwarc gave last that are not yet known to be where it says.
+UNCONFIRMED = 2
 UrlFilter = Callable[[str], str | None]
 
 
@@ -58,18 +70,27 @@ class WarcReplayReader:
     """
 
     def __init__(self, paths: Sequence[str], *, count: Counter | None = None,
-                 url_filter: UrlFilter | None = None) -> None:
+                 url_filter: UrlFilter | None = None, limits: ReplayLimits = NO_LIMITS,
+                 unindexed: Collection[str] = ()) -> None:
+        """``unindexed``: skip reasons of ``url_filter`` whose records can never
+        be the original of a revisit that matters, so are not indexed."""
         self.paths = list(paths)
         self._count = count if count is not None else _no_count
         self._url_filter = url_filter
+        self._limits = limits
+        self._unindexed = frozenset(unindexed)
         self._index = RevisitIndex()
         self._deferred: list[tuple[int, int]] = []
+        self._last_reason: str | None = None
 
     def responses(self) -> Iterator[ArchivedResponse]:
         self._index, self._deferred = RevisitIndex(), []
-        for file_no, path in enumerate(self.paths):
-            yield from self._file_responses(file_no, path)
-        yield from self._retry_deferred()
+        try:
+            for file_no, path in enumerate(self.paths):
+                yield from self._file_responses(file_no, path)
+            yield from self._retry_deferred()
+        finally:
+            self._index.close()
 
     # -- files -------------------------------------------------------------
 
@@ -95,17 +116,99 @@ class WarcReplayReader:
         return False
 
     def _records(self, fh: BinaryIO, file_no: int, path: str) -> Iterator[ArchivedResponse]:
-        for item in iter_records(fh):
+        start: int | None = 0
+        while start is not None:
+            start = yield from self._fast_records(fh, file_no, path, start)
+            if start is not None:
+                start = yield from self._careful_records(fh, file_no, path, start)
+
+    def _fast_records(self, fh: BinaryIO, file_no: int, path: str,
+                      start: int) -> Generator[ArchivedResponse, None, int | None]:
+        """Headers by fastwarc; the offset to read on from carefully, None at the end.
+
+        A record is handled once fastwarc has given two more after it at
+        later offsets. Inside a gzip member of several records fastwarc
+        gives a record the offset of the NEXT member, which the record after
+        it then shares; and where fastwarc stops, it may have stopped inside
+        the last record. So the last two records it gives are left to the
+        careful reader, which checks them and how the file goes on.
+        """
+        if start >= members.file_size(fh):
+            return None
+        pending: deque[ScannedRecord] = deque()
+        for record in scan(fh, start, members.is_gzip(fh, start)):
+            pending.append(record)
+            if len(pending) > UNCONFIRMED:
+                yield from self._scanned(fh, pending.popleft(), file_no, path)
+        return pending[0].offset if pending else start
+
+    def _careful_records(self, fh: BinaryIO, file_no: int, path: str,
+                         start: int) -> Generator[ArchivedResponse, None, int | None]:
+        """The own reader from ``start``; once past damage, the offset to go fast again."""
+        framer = GzipFramer(fh) if members.is_gzip(fh, start) else PlainFramer(fh)
+        damaged = False
+        for item in framer.records(start):
             if isinstance(item, Fault):
                 self._report_fault(path, item)
-                continue
-            response = self._from_record(item, file_no, path)
-            item.finish()
-            if response is not None:
-                yield response
-            elif item.rec_type == "response" and not item.fault and fields.is_http_response(item):
-                # Skipped responses still serve as originals for revisits.
-                self._index.add(item, file_no)
+                damaged = True
+            elif damaged and item.seekable:
+                return item.offset
+            else:
+                yield from self._record(item, file_no, path)
+        return None
+
+    def _record(self, item: RawRecord, file_no: int, path: str) -> Iterator[ArchivedResponse]:
+        response = self._from_record(item, file_no, path)
+        item.finish()
+        if response is not None:
+            yield response
+        elif item.rec_type == "response" and not item.fault and self._indexable(item):
+            # Skipped responses still serve as originals for revisits.
+            self._index.add(item, file_no)
+
+    def _scanned(self, fh: BinaryIO, record: ScannedRecord, file_no: int,
+                 path: str) -> Iterator[ArchivedResponse]:
+        """A record known by its headers: only one the filter takes is read whole."""
+        self._count(f"replay/records/{record.rec_type}", 1)
+        url = self._scanned_url(record)
+        if url is None:
+            if record.rec_type == "response" and self._indexable(record):
+                self._index.add(record, file_no)
+            return
+        position = fh.tell()
+        try:
+            yield from self._reread(fh, record, url, file_no, path)
+        finally:
+            fh.seek(position)  # fastwarc reads on from where it was
+
+    def _scanned_url(self, record: ScannedRecord) -> str | None:
+        if record.rec_type == "response":
+            if not fields.is_http_response(record):
+                return self._skip("not_http")
+            return self._passes_filter(record)
+        if record.rec_type == "revisit":
+            if not fields.is_identical_payload_revisit(record):
+                return self._skip("revisit_profile")
+            return self._passes_filter(record)
+        return None
+
+    def _reread(self, fh: BinaryIO, scanned: ScannedRecord, url: str, file_no: int,
+                path: str) -> Iterator[ArchivedResponse]:
+        item = read_record_at(fh, scanned.offset)
+        if isinstance(item, Fault):
+            self._report_fault(path, item)
+            return
+        if scanned.rec_type == "response":
+            response = self._response(item, file_no, path, url)
+        else:
+            response = self._revisit(item, file_no, path, url=url)
+        item.finish()
+        if item.fault:
+            self._report_fault(path, item.fault)
+        elif response is not None:
+            yield response
+        elif scanned.rec_type == "response":
+            self._index.add(item, file_no)
 
     def _report_fault(self, path: str, fault: Fault) -> None:
         logger.warning("Skipped %s WARC record in %s at offset %d: %s",
@@ -122,12 +225,15 @@ class WarcReplayReader:
             return self._revisit(record, file_no, path)
         return None
 
-    def _response(self, record: RawRecord, file_no: int, path: str) -> ArchivedResponse | None:
-        if not fields.is_http_response(record):
-            return self._skip("not_http")
-        url = self._passes_filter(record)
-        head = self._http_head(record) if url else None
-        raw = record.read_rest() if head else None
+    def _response(self, record: RawRecord, file_no: int, path: str,
+                  url: str | None = None) -> ArchivedResponse | None:
+        """``url``: the record passed the filter already."""
+        if url is None:
+            if not fields.is_http_response(record):
+                return self._skip("not_http")
+            url = self._passes_filter(record)
+        head = self._http_head(record, path) if url else None
+        raw = self._payload_bytes(record, path) if head else None
         if url is None or head is None or raw is None:
             return None
         self._index.add(record, file_no)
@@ -136,12 +242,13 @@ class WarcReplayReader:
         return _build(record, path, url, head, payload, None)
 
     def _revisit(self, record: RawRecord, file_no: int, path: str,
-                 retry: bool = False) -> ArchivedResponse | None:
-        if not fields.is_identical_payload_revisit(record):
+                 retry: bool = False, url: str | None = None) -> ArchivedResponse | None:
+        if url is None and not fields.is_identical_payload_revisit(record):
             return self._skip("revisit_profile")
-        # A deferred revisit passed the filter already; ask only once.
-        url = fields.target_uri(record) if retry else self._passes_filter(record)
-        intact, head = read_revisit_head(record) if url else (False, None)
+        # A deferred or re-read revisit passed the filter already; ask only once.
+        if url is None:
+            url = fields.target_uri(record) if retry else self._passes_filter(record)
+        intact, head = self._revisit_head(record, path) if url else (False, None)
         if url is None or not intact:
             return None
         location = self._index.find(record)
@@ -151,7 +258,9 @@ class WarcReplayReader:
 
     def _resolve(self, record: RawRecord, path: str, url: str, head: http.HttpHead | None,
                  location: tuple[int, int]) -> ArchivedResponse | None:
-        original = read_original(self.paths[location[0]], location[1])
+        original = read_original(self.paths[location[0]], location[1], self._limits)
+        if original == TOO_LARGE:
+            return self._too_large(path, record.offset, "the original of this revisit")
         if isinstance(original, str):
             return self._unresolved(record, path, f"original unreadable: {original}")
         head = head or original.head
@@ -186,20 +295,51 @@ class WarcReplayReader:
 
     # -- helpers -------------------------------------------------------------
 
-    def _passes_filter(self, record: RawRecord) -> str | None:
+    def _passes_filter(self, record: RawRecord | ScannedRecord) -> str | None:
         url = fields.target_uri(record)
+        self._last_reason = None
         if url is None:
             return self._skip("no_url")
         reason = self._url_filter(url) if self._url_filter else None
+        self._last_reason = reason
         return self._skip(reason) if reason else url
 
-    def _http_head(self, record: RawRecord) -> http.HttpHead | None:
+    def _indexable(self, record: RawRecord | ScannedRecord) -> bool:
+        """A skipped HTTP response may be the original of a later revisit,
+        unless the filter turned it down for a reason in ``unindexed``."""
+        return self._last_reason not in self._unindexed and fields.is_http_response(record)
+
+    def _http_head(self, record: RawRecord, path: str) -> http.HttpHead | None:
         try:
-            head = http.parse_head(record.block)
+            head = http.parse_head(record.block, self._limits)
         except BlockDamaged as exc:
             record.fail(exc.kind, str(exc))
             return None
+        except HeadTooLarge as exc:
+            return self._refused(path, record.offset, exc)
         return head if head is not None else self._skip("bad_http_head")
+
+    def _revisit_head(self, record: RawRecord, path: str) -> tuple[bool, http.HttpHead | None]:
+        try:
+            return read_revisit_head(record, self._limits)
+        except HeadTooLarge as exc:
+            self._refused(path, record.offset, exc)
+            return False, None
+
+    def _payload_bytes(self, record: RawRecord, path: str) -> bytes | None:
+        """The rest of the block, unless it is over the size limit (then never read)."""
+        if self._limits.payload_too_large(record.block.remaining):
+            return self._too_large(path, record.offset, f"{record.block.remaining} bytes")
+        return record.read_rest()
+
+    def _too_large(self, path: str, offset: int, what: str) -> None:
+        logger.warning("Skipped WARC record in %s at offset %d: payload (%s) over the "
+                       "%d-byte page size limit", path, offset, what, self._limits.max_payload)
+        return self._skip(TOO_LARGE)
+
+    def _refused(self, path: str, offset: int, exc: HeadTooLarge) -> None:
+        logger.warning("Skipped WARC record in %s at offset %d: %s", path, offset, exc)
+        return self._skip(exc.reason)
 
     def _payload(self, headers: http.Headers, raw: bytes,
                  framing: http.Headers | None = None) -> http.HttpPayload:

@@ -1,22 +1,36 @@
 """Finding the original payload of an identical-payload-digest revisit.
 
-Only a digest -> (file number, offset) map is kept for the run: each
-``.warc.gz`` member (or plain record) can be read again from its offset, so
-payloads are never held in memory waiting for a revisit.
+Only a digest -> (file number, offset) map is kept for the run, on disk:
+each ``.warc.gz`` member (or plain record) can be read again from its
+offset, so payloads are never held in memory waiting for a revisit.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import sqlite3
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from warc import http
 from warc.blocks import BlockDamaged
+from warc.limits import NO_LIMITS, TOO_LARGE, HeadTooLarge, ReplayLimits
 from warc.records import Fault, RawRecord, read_record_at
 
 Location = tuple[int, int]
+
+
+class HasHeaders(Protocol):
+    """A record as the index sees it: WARC headers, offset, whether it can be read again."""
+
+    offset: int
+    seekable: bool
+
+    def header(self, name: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -29,22 +43,75 @@ class Original:
 
 
 class RevisitIndex:
-    """Where the first response with each payload digest starts."""
+    """Where the first response with each payload digest starts.
+
+    Kept in a private temporary SQLite database (on disk, deleted when
+    closed) so that memory stays flat however many records a run reads; a
+    Common Crawl segment holds millions. New entries are buffered and
+    written in batches.
+    """
+
+    BATCH = 4096
 
     def __init__(self) -> None:
-        self._by_digest: dict[str, Location] = {}
+        self._pending: dict[bytes, Location] = {}
+        self._db: sqlite3.Connection | None = None
+        self._size = 0
 
     def __len__(self) -> int:
-        return len(self._by_digest)
+        self._flush()
+        return self._size
 
-    def add(self, record: RawRecord, file_no: int) -> None:
+    def add(self, record: HasHeaders, file_no: int) -> None:
         digest = record.header("WARC-Payload-Digest")
         if digest and record.seekable:
-            self._by_digest.setdefault(digest_key(digest), (file_no, record.offset))
+            self._pending.setdefault(digest_key(digest), (file_no, record.offset))
+            if len(self._pending) >= self.BATCH:
+                self._flush()
 
-    def find(self, revisit: RawRecord) -> Location | None:
+    def find(self, revisit: HasHeaders) -> Location | None:
         digest = revisit.header("WARC-Payload-Digest")
-        return self._by_digest.get(digest_key(digest)) if digest else None
+        if not digest:
+            return None
+        # Flushed first: an entry already written is older than a pending one.
+        self._flush()
+        if self._db is None:
+            return None
+        row = self._db.execute("SELECT file_no, offset FROM originals WHERE digest = ?",
+                               (digest_key(digest),)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        self._pending.clear()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        if self._db is None:
+            # "" names a private temporary database on disk, removed on close.
+            self._db = sqlite3.connect("", isolation_level=None)
+            self._db.execute("CREATE TABLE originals (digest BLOB PRIMARY KEY, file_no INTEGER, "
+                             "offset INTEGER) WITHOUT ROWID")
+        with _transaction(self._db):
+            before = self._db.total_changes
+            self._db.executemany("INSERT OR IGNORE INTO originals VALUES (?, ?, ?)",
+                                 ((k, f, o) for k, (f, o) in self._pending.items()))
+            self._size += self._db.total_changes - before
+        self._pending.clear()
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def digest_key(digest: str) -> bytes:
@@ -68,35 +135,46 @@ def _decode_digest(encoded: str) -> bytes:
     return base64.b32decode(encoded.upper() + "=" * (-len(encoded) % 8))
 
 
-def read_original(path: str, offset: int) -> Original | str:
-    """The HTTP response at ``offset`` in ``path``, or why it cannot be had."""
+def read_original(path: str, offset: int, limits: ReplayLimits = NO_LIMITS) -> Original | str:
+    """The HTTP response at ``offset`` in ``path``, or why it cannot be had
+    (``TOO_LARGE`` when its payload is over the limit)."""
     try:
         with open(path, "rb") as fh:
-            return _original_from(read_record_at(fh, offset))
+            return _original_from(read_record_at(fh, offset), limits)
     except OSError as exc:
         return f"cannot open {path}: {exc}"
 
 
-def _original_from(item: RawRecord | Fault) -> Original | str:
+def _original_from(item: RawRecord | Fault, limits: ReplayLimits) -> Original | str:
     if isinstance(item, Fault):
         return f"{item.kind} record: {item.detail}"
-    head = _head_of(item)
+    try:
+        head = _head_of(item, limits)
+    except HeadTooLarge as exc:
+        return f"original record: {exc}"
+    if head is not None and limits.payload_too_large(item.block.remaining):
+        return TOO_LARGE
     raw = item.read_rest() if head else None
     if head is None or raw is None:
         return "original record is damaged or not an HTTP response"
     return Original(item.header("WARC-Record-ID"), head, raw)
 
 
-def _head_of(record: RawRecord) -> http.HttpHead | None:
+def _head_of(record: RawRecord, limits: ReplayLimits = NO_LIMITS) -> http.HttpHead | None:
     try:
-        return http.parse_head(record.block)
+        return http.parse_head(record.block, limits)
     except BlockDamaged as exc:
         record.fail(exc.kind, str(exc))
         return None
 
 
-def read_revisit_head(record: RawRecord) -> tuple[bool, http.HttpHead | None]:
-    """(intact, head) for a revisit; many revisits store no HTTP head at all."""
-    head = _head_of(record) if record.block.length else None
-    rest = record.read_rest()
-    return rest is not None, head
+def read_revisit_head(record: RawRecord,
+                      limits: ReplayLimits = NO_LIMITS) -> tuple[bool, http.HttpHead | None]:
+    """(intact, head) for a revisit; many revisits store no HTTP head at all.
+
+    Raises ``HeadTooLarge`` past the header limits.
+    """
+    head = _head_of(record, limits) if record.block.length else None
+    # Whatever follows the head is not the payload: stepped over, never held.
+    record.finish()
+    return record.fault is None, head

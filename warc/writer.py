@@ -32,8 +32,8 @@ from warc.digests import DB_NAME, DigestIndex, Original
 from warc.files import (OPEN_SUFFIX, FileNamer, final_name, find_orphans, fsync_directory,
                         lock_exclusive, recover_orphan)
 from warc.heads import HttpExchange, request_head, response_head, target_uri
-from warc.output import (OpenFile, RecordBuilder, Sink, bracketed, default_record_id,
-                         format_warc_date, utc_now)
+from warc.output import (DEFAULT_GZIP_LEVEL, OpenFile, RecordBuilder, Sink, bracketed,
+                         default_record_id, format_warc_date, utc_now)
 from warc.warcinfo import warcinfo_fields
 
 if TYPE_CHECKING:
@@ -109,8 +109,10 @@ class WarcArchive:
                  max_size: int = DEFAULT_MAX_SIZE, warcinfo: dict[str, str],
                  operator: str | None = None, worker_id: str | None = None,
                  record_ids: Callable[[], str] | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 gzip_level: int = DEFAULT_GZIP_LEVEL) -> None:
         self.directory = Path(directory)
+        self.gzip_level = gzip_level
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_size = max_size
         self.namer = FileNamer(prefix, host, worker_id)
@@ -303,7 +305,8 @@ class WarcArchive:
     def _open_file(self) -> OpenFile:
         path, fd = self._create_locked()
         sink = Sink(fd)
-        current = OpenFile(path, sink, RecordBuilder(sink, self._record_ids, self._clock))
+        current = OpenFile(path, sink, RecordBuilder(sink, self._record_ids, self._clock,
+                                                                self.gzip_level))
         try:
             current.builder.write_record(current.builder.create_warcinfo_record(current.name, self._info))
         except OSError as e:

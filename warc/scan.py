@@ -1,0 +1,76 @@
+"""The fast path of replay: WARC headers of intact records, read by fastwarc.
+
+In the archives replay reads, records of other hosts are the great majority;
+all replay needs of them is their WARC headers. fastwarc (Resiliparse's C++
+reader) reads those without the payload ever reaching Python. It is trusted
+only as far as it can be checked cheaply: each record must start where
+fastwarc says (a gzip member, or a ``WARC/`` line), after the one before.
+Anything else ends the scan, and the caller reads on with the project's own
+reader (``warc.records``), which knows how to step over damage.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from fastwarc.warc import ArchiveIterator, HeaderMap, WarcRecordType
+
+from warc import members
+
+# By value: fastwarc's record types are not hashable.
+_TYPE_NAMES = {int(kind): str(kind) for kind in (
+    WarcRecordType.warcinfo, WarcRecordType.response, WarcRecordType.resource,
+    WarcRecordType.request, WarcRecordType.metadata, WarcRecordType.revisit,
+    WarcRecordType.conversion, WarcRecordType.continuation)}
+
+
+class ScannedRecord:
+    """WARC headers and offset of a record fastwarc read; no payload.
+
+    Offers what ``warc.fields`` and the revisit index read of a record.
+    """
+
+    __slots__ = ("offset", "headers", "rec_type")
+    seekable = True
+
+    def __init__(self, offset: int, headers: HeaderMap, kind: WarcRecordType) -> None:
+        self.offset = offset
+        self.headers = headers
+        # The type fastwarc parsed costs nothing; a type it does not know is
+        # named as the record spells it, as the own reader does.
+        known = _TYPE_NAMES.get(int(kind))
+        self.rec_type = known or (headers.get("WARC-Type") or "unknown").strip().lower()
+
+    def header(self, name: str) -> str | None:
+        value = self.headers.get(name)
+        return value.strip() if value else None
+
+
+def scan(fh: BinaryIO, start: int, gzipped: bool) -> Iterator[ScannedRecord]:
+    """Records of ``fh`` from ``start`` on, while they can be trusted.
+
+    Ends quietly at the end of the file, at the first error fastwarc
+    raises, and at the first record that does not start where it should.
+    The last record yielded is not known to be intact (fastwarc may have
+    stopped inside it): the caller re-reads it.
+    """
+    fh.seek(start)
+    marker = members.GZIP_MAGIC if gzipped else members.WARC_MARKER
+    previous = start - 1
+    records = iter(ArchiveIterator(fh, parse_http=False, fsspec_args=False))
+    while True:
+        try:
+            record = next(records)
+        except (StopIteration, OSError):
+            return
+        offset = record.stream_pos
+        if offset <= previous or not _starts_with(fh, offset, marker):
+            return
+        previous = offset
+        yield ScannedRecord(offset, record.headers, record.record_type)
+
+
+def _starts_with(fh: BinaryIO, offset: int, marker: bytes) -> bool:
+    # pread leaves the file position, which fastwarc reads on from, alone.
+    return os.pread(fh.fileno(), len(marker), offset) == marker
