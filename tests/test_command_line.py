@@ -184,6 +184,19 @@ def test_summary_is_the_last_lines_and_names_each_outcome(tmp_path):
     assert f"stats {tmp_path / 'stats.json'}" in output and "archive not written" in output
 
 
+
+def test_summary_stays_last_after_the_report_and_names_it(tmp_path):
+    # The report is written on engine_stopped too: its "Report written" line
+    # must come before the summary, and the Output line must say where it went.
+    result = run_crawl(tmp_path, args={"replay": str(SAMPLE)},
+                       settings={"REPORT_ENABLED": "True", "REPORT_DIR": str(tmp_path / "report")})
+    assert result.returncode == 0, result.log
+    summary, output = result.log.strip().splitlines()[-2:]
+    assert "Run summary (finished" in summary
+    assert "] INFO: Output: feeds " in output
+    assert f"report {tmp_path / 'report' / 'index.html'};" in output
+    assert result.log.index("Report written") < result.log.index("Run summary")
+
 # --- 6. quiet logs -------------------------------------------------------------------------
 
 def test_unknown_spider_is_one_line(tmp_path):
