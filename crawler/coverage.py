@@ -36,7 +36,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.discovery import DiscoveryFilter
-from crawler.sources.cache import CommonCrawlCache, SitemapIdCache, WaybackCache, write_atomically
+from crawler.atomic import write_bytes as write_atomically
+from crawler.sources.cache import CommonCrawlCache, SitemapIdCache, WaybackCache
 from crawler.sources.captures import is_html_ok
 from crawler.state.captures import normalise_digest
 from crawler.state.sqlite import path_from_uri
