@@ -50,7 +50,9 @@ class CoverageReport:
             logger.error("Could not write the coverage report", exc_info=True)
             return
         total = report["total"]
-        self.crawler.stats.set_value("coverage/missing", total["missing"])
+        if total["missing"] is not None:  # None: no store read, what is missing is unknown
+            self.crawler.stats.set_value("coverage/missing", total["missing"])
         self.crawler.stats.set_value(COVERAGE_PATH_STAT, str(path))
         logger.info("Coverage report: %s articles known, %s archived, %s missing: %s",
-                    total["known"]["any"], total["archived"]["any"], total["missing"], path)
+                    total["known"]["any"], total["archived"]["any"],
+                    "unknown (no store read)" if total["missing"] is None else total["missing"], path)
