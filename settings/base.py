@@ -12,7 +12,7 @@ from crawler import user_agent
 
 # --- Project settings -------------------------------------------------------
 
-# Requests to public web archives (those through the DOWNLOAD_SLOTS below) give
+# Requests to public web archives (those with meta["archive_source"]) give
 # up sooner than page requests: an index that never answers costs at most
 # ARCHIVE_DOWNLOAD_TIMEOUT * (1 + ARCHIVE_RETRY_TIMES) seconds plus backoff,
 # not DOWNLOAD_TIMEOUT * (1 + RETRY_TIMES). Each retry is logged at INFO.
