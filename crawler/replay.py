@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 
+from crawler.editions import edition_for_host
 from crawler.httputil import is_html_type
 from crawler.ownarchive import hosts_of_archives
 from crawler.urls import bare_host
@@ -104,7 +105,7 @@ class ReplayPlan:
             yield Request(archived.url, callback=callback, dont_filter=True,
                           meta={META_KEY: archived})
         progress.finished()
-        self._report_other_hosts()
+        self._report_other_hosts(specs)
 
     def _accept_archived_hosts(self, paths: list[str]) -> None:
         """An archive of ours names the hosts its crawl had (crawler.ownarchive):
@@ -133,7 +134,7 @@ class ReplayPlan:
             self.edition_records += 1
         return reason
 
-    def _report_other_hosts(self) -> None:
+    def _report_other_hosts(self, specs: list[str]) -> None:
         """One line for the records skipped as other hosts: a WARNING when the
         archive held nothing of the edition (0 items, and this is why)."""
         if not self.other_hosts:
@@ -141,11 +142,19 @@ class ReplayPlan:
         top = sorted(self.other_hosts, key=self.other_hosts.__getitem__, reverse=True)[:3]
         level = logging.INFO if self.edition_records else logging.WARNING
         logger.log(level, "%s archived records of %s other host(s) skipped, none of them this "
-                   "edition's (most: %s)%s. To include a host: -s EDITION_EXTRA_HOSTS=%s "
-                   "(or -a site=http://%s)", sum(self.other_hosts.values()), len(self.other_hosts),
+                   "edition's (most: %s)%s. %s", sum(self.other_hosts.values()), len(self.other_hosts),
                    ", ".join(f"{host} {self.other_hosts[host]}" for host in top),
                    "" if self.edition_records else "; no record was of this edition's hosts",
-                   top[0], top[0])
+                   self._advice(top[0], specs))
+
+    def _advice(self, host: str, specs: list[str]) -> str:
+        """Replay as the edition that owns the host; only a host no edition owns
+        is to be added, lest another edition's articles be labelled as this one's."""
+        owner = edition_for_host(host)
+        if owner is not None and owner.name and owner != getattr(self.spider, "edition", None):
+            return (f"They belong to {owner.name}: scrapy crawl {owner.name} "
+                    f"-a replay={','.join(specs)}")
+        return f"To include a host: -s EDITION_EXTRA_HOSTS={host} (or -a site=http://{host})"
 
 
 def take_shard(paths: list[str], k: int, n: int) -> list[str]:
