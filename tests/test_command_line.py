@@ -167,6 +167,17 @@ def test_unknown_crawl_exits_1(tmp_path):
     assert result.stats["exit_status"] == 1
 
 
+
+@pytest.mark.parametrize("store", [{"STATE_ENABLED": "False"},
+                                   {"STATE_URI": "redis://127.0.0.1:1/0"}])
+def test_recheck_without_an_sqlite_store_is_a_usage_error_before_any_fetch(tmp_path, store):
+    # It used to log an ERROR and run an ordinary crawl, exit status 0.
+    result = run_crawl(tmp_path, args={"site": f"http://127.0.0.1:{closed_port()}", "recheck": "1"},
+                       settings=store)
+    assert result.returncode == 2, result.log
+    assert "-a recheck=1 needs" in result.log
+    assert result.stats == {} and "Spider opened" not in result.log
+
 # --- 5. the closing summary ---------------------------------------------------------------
 
 def test_summary_is_the_last_lines_and_names_each_outcome(tmp_path):
