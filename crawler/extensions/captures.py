@@ -24,6 +24,7 @@ from scrapy.http import Response
 
 from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.middlewares.archive import META_KEY
+from crawler.outputs import state_uri
 from crawler.sources.run import CAPTURE_KEY
 from crawler.state.captures import CaptureStore, HeldCapture, open_capture_store
 from warc.writer import payload_digest
@@ -55,7 +56,7 @@ class CaptureDigests:
         settings = crawler.settings
         if not settings.getbool("STATE_ENABLED"):
             raise NotConfigured
-        store = open_capture_store(settings["STATE_URI"].replace("%(spider)s", crawler.spidercls.name))
+        store = open_capture_store(state_uri(settings, crawler.spidercls.name))
         extension = cls(crawler, store)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
