@@ -31,9 +31,11 @@ sample: $(STAMP)
 	$(BIN)/python scripts/build_sample_warc.py $(SAMPLE)
 
 demo: $(STAMP)
-	$(BIN)/scrapy crawl sputnik_fr -a replay=$(SAMPLE)
-	@echo "Feeds written under $(OUTPUT)/feeds/sputnik_fr/:"
-	@ls -1t $(OUTPUT)/feeds/sputnik_fr/ | head -n 2 | sed 's|^|  $(OUTPUT)/feeds/sputnik_fr/|'
+	$(BIN)/scrapy crawl sputnik_fr -a replay=$(SAMPLE) -s STATS_FILE=$(OUTPUT)/demo-stats.json
+	@# This run's feeds, by its run id (not the newest files: all.jsonl or an earlier run's).
+	@echo "Feeds written by this run:"
+	@run=$$($(BIN)/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["run_id"])' \
+		$(OUTPUT)/demo-stats.json) && ls -1 $(OUTPUT)/feeds/sputnik_fr/*-$$run.* | sed 's|^|  |'
 	@echo "Report: $(OUTPUT)/reports/sputnik_fr/index.html (python -m crawler.report writes it again)"
 
 test: $(STAMP) $(PYWB_STAMP)
@@ -72,8 +74,10 @@ replay-parallel: $(STAMP)
 	rm -f $(REPLAY_OUT)/replay-*-of-$(JOBS).jsonl
 	seq 1 $(JOBS) | xargs -P $(JOBS) -I{} $(BIN)/scrapy crawl $(SPIDER) -a 'replay=$(REPLAY)' \
 		-a shard={}/$(JOBS) -O $(REPLAY_OUT)/replay-{}-of-$(JOBS).jsonl:jsonlines \
-		-s LOG_FILE=$(REPLAY_OUT)/replay-{}-of-$(JOBS).log
+		-s LOG_FILE=$(REPLAY_OUT)/replay-{}-of-$(JOBS).log -s REPORT_ENABLED=False
 	$(BIN)/python -m crawler.merge feeds -o $(REPLAY_OUT)/replay.jsonl $(REPLAY_OUT)/replay-*-of-$(JOBS).jsonl
+	@# One report for the whole replay, not one per shard racing for the same files.
+	$(BIN)/python -m crawler.report --spider $(SPIDER) --feeds $(REPLAY_OUT)/replay.jsonl
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) output .pytest_cache

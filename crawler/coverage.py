@@ -36,16 +36,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.discovery import DiscoveryFilter
-from crawler.sources.cache import CommonCrawlCache, SitemapIdCache, WaybackCache, write_atomically
+from crawler.atomic import write_bytes as write_atomically
+from crawler.sources.cache import CommonCrawlCache, SitemapIdCache, WaybackCache
 from crawler.sources.captures import is_html_ok
+from crawler.state import StateURIError
 from crawler.state.captures import normalise_digest
 from crawler.state.sqlite import path_from_uri
+from crawler.outputs import for_spider, project_settings
 from crawler.urls import url_facts
 from crawler.window import DateWindow
 
 KNOWN = ("commoncrawl", "wayback", "sitemaps")
 ARCHIVED = ("commoncrawl", "wayback", "live", "earlier")
-NO_STORE = " No SQLite store was read (none yet, or STATE_URI is Redis): nothing counts as archived."
+NO_STORE = (" No store could be read (none yet, the store is off, or Redis could not be reached):"
+            " what is archived is not known, so no id is listed as missing.")
 
 
 @dataclass
@@ -78,8 +82,8 @@ class Coverage:
         self.urls = DiscoveryFilter(self.hosts, window)
         self.window = window
         self.months: dict[str, Month] = defaultdict(Month)
-        # False when no SQLite store could be read (none yet, or a Redis store):
-        # then nothing counts as archived, and the report says so.
+        # False when no store could be read: then what is archived is unknown,
+        # and the report says so rather than calling every known id missing.
         self.store_read = False
 
     def _month(self, url: str) -> tuple[Month, str] | None:
@@ -125,12 +129,16 @@ class Coverage:
             month = self.months.get(name, Month())
             months.append({"month": name, **month.counts()})
             _merge(total, month)
+        totals = total.counts()
+        if not self.store_read:
+            for counts in (*months, totals):
+                counts["missing"] = None
         return {"spider": spider, "run": run,
                 "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "window": {"since": _iso(self.window.since), "until": _iso(self.window.until)},
                 "hosts": self.hosts, "store_read": self.store_read, "months": months,
-                "total": total.counts(),
-                "missing_ids_file": f"coverage-{run}-missing.txt"}
+                "total": totals,
+                "missing_ids_file": f"coverage-{run}-missing.txt" if self.store_read else None}
 
     def missing_lines(self) -> Iterator[str]:
         for name in self.month_names():
@@ -191,8 +199,12 @@ def _read_wayback(coverage: Coverage, cache: WaybackCache) -> None:
 
 
 def read_store(coverage: Coverage, state_uri: str) -> bool:
-    """Archived ids from the SQLite store; False when the store is not SQLite or absent."""
-    if urlsplit(state_uri).scheme != "sqlite":
+    """Archived ids from the store (SQLite or Redis); False when there is none
+    (no URI: the store is off; an SQLite file not there yet; Redis down)."""
+    scheme = urlsplit(state_uri).scheme
+    if scheme in ("redis", "rediss", "unix"):
+        return read_redis_store(coverage, state_uri)
+    if scheme != "sqlite":
         return False
     path = path_from_uri(state_uri)
     if not path.exists():
@@ -204,6 +216,26 @@ def read_store(coverage: Coverage, state_uri: str) -> bool:
             coverage.add_archived(sources.get(article_id, {"earlier"}), url, versions)
     finally:
         db.close()
+    return True
+
+
+def read_redis_store(coverage: Coverage, state_uri: str) -> bool:
+    """Archived ids from a Redis store: every article hash, and the sources of its captures."""
+    from crawler.state.captures import RedisCaptureStore
+    from crawler.state.redis import RedisArticleStore
+
+    try:
+        articles = RedisArticleStore.from_uri(state_uri)
+    except StateURIError:
+        return False
+    try:
+        sources: dict[str, set[str]] = defaultdict(set)
+        for capture in RedisCaptureStore(articles.client, articles.prefix).all():
+            sources[capture.article_id].add(capture.source)
+        for article_id, url, versions in articles.archived():
+            coverage.add_archived(sources.get(article_id, {"earlier"}), url, versions)
+    finally:
+        articles.close()
     return True
 
 
@@ -225,8 +257,9 @@ def write_report(coverage: Coverage, directory: Path, spider: str, run: str) -> 
     """Writes the JSON, Markdown and missing-ids files; returns the JSON's path and the report."""
     report = coverage.report(spider, run)
     base = directory / spider / f"coverage-{run}"
-    write_atomically(base.with_name(base.name + "-missing.txt"),
-                     "".join(coverage.missing_lines()).encode("utf-8"))
+    if coverage.store_read:
+        write_atomically(base.with_name(base.name + "-missing.txt"),
+                         "".join(coverage.missing_lines()).encode("utf-8"))
     write_atomically(base.with_suffix(".md"), markdown(report).encode("utf-8"))
     write_atomically(base.with_suffix(".json"), json.dumps(report, indent=1).encode("utf-8"))
     return base.with_suffix(".json"), report
@@ -239,8 +272,9 @@ def markdown(report: dict[str, Any]) -> str:
             "| versions archived |\n|" + " --- |" * 13 + "\n")
     rows = [_row(m["month"], m) for m in report["months"]] + [_row("**total**", report["total"])]
     return (f"# Coverage of {report['spider']}, {window['since'] or '…'} to {window['until'] or '…'}\n\n"
-            f"Run {report['run']}, written {report['generated_at']}. Ids known but never archived: "
-            f"`{report['missing_ids_file']}`.{'' if report['store_read'] else NO_STORE}\n\n"
+            f"Run {report['run']}, written {report['generated_at']}."
+            + (f" Ids known but never archived: `{report['missing_ids_file']}`."
+               if report["store_read"] else NO_STORE) + "\n\n"
             + head + "".join(rows))
 
 
@@ -250,7 +284,7 @@ def _row(label: str, counts: dict[str, Any]) -> str:
              archived["any"], archived["commoncrawl"], archived["wayback"], archived["live"],
              archived["earlier"], counts["missing"], counts["versions"]["listed"],
              counts["versions"]["archived"]]
-    return "| " + " | ".join(str(cell) for cell in cells) + " |\n"
+    return "| " + " | ".join("unknown" if cell is None else str(cell) for cell in cells) + " |\n"
 
 
 def build(hosts: Iterable[str], window: DateWindow, cache_root: Path, state_uri: str) -> Coverage:
@@ -269,7 +303,8 @@ def write_on_demand(settings: Any, spider_name: str, since: str | None, until: s
     window = DateWindow.from_arguments(since, until)
     hosts = [*spider.edition.hosts, *settings.getlist("EDITION_EXTRA_HOSTS")]
     coverage = build(hosts, window, Path(settings["INDEX_CACHE_DIR"]),
-                     settings["STATE_URI"].replace("%(spider)s", spider_name))
+                     for_spider(settings["STATE_URI"], spider_name)
+                     if settings.getbool("STATE_ENABLED") else "")
     run = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%S")
     path, _ = write_report(coverage, Path(settings["COVERAGE_DIR"]), spider_name, run)
     return path
@@ -282,14 +317,13 @@ def add_arguments(parser: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from scrapy.exceptions import UsageError
-    from scrapy.utils.project import get_project_settings
 
     parser = argparse.ArgumentParser(prog="python -m crawler.coverage", description=__doc__.split("\n\n")[0])
     parser.add_argument("--spider", required=True, help="edition spider, e.g. sputnik_fr")
     add_arguments(parser)
     options = parser.parse_args(argv)
     try:
-        path = write_on_demand(get_project_settings(), options.spider, options.since, options.until)
+        path = write_on_demand(project_settings(), options.spider, options.since, options.until)
     except (KeyError, UsageError) as e:
         parser.error(str(e))
     print(path.with_suffix(".md").read_text(encoding="utf-8"))

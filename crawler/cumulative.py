@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from crawler.atomic import replaced
+
 logger = logging.getLogger(__name__)
 
 ALL_NAME = "all.jsonl"
@@ -75,14 +77,12 @@ def rebuild(directory: Path) -> tuple[int, int, int]:
     newest, bad = newest_places(files)
     wanted = {place for _, place in newest.values()}
     target = directory / ALL_NAME
-    partial = target.with_name(target.name + ".part")
     read = 0
-    with open(partial, "w", encoding="utf-8") as out:
+    with replaced(target) as out:
         for place, line in read_lines(files):
             read += 1
             if place in wanted:
                 out.write(line if line.endswith("\n") else line + "\n")
-    os.replace(partial, target)
     return len(newest), read, bad
 
 

@@ -29,12 +29,11 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from crawler.atomic import replaced
 from warc.index import INDEX_NAME, line_filename
 
 logger = logging.getLogger(__name__)
@@ -112,21 +111,6 @@ def merge_indexes(inputs: Sequence[Path], out: IO[str], out_dir: Path) -> tuple[
         previous = line
         written += 1
     return written, dropped
-
-
-@contextmanager
-def replaced(path: Path) -> Iterator[IO[str]]:
-    """A text file that becomes ``path`` only once fully written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            yield out
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

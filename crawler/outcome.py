@@ -13,7 +13,7 @@ Exit status:
 - 2: a usage error (bad argument or setting; nothing was fetched);
 - 3: partial: it ran, but some source could not be reached or read (a
   listing not fetched or not usable, a replay path missing or not a WARC, an
-  archive index query failed).
+  archive index query failed, an archive source taken as down).
 
 Pages that fail one by one (a 404 article, a timeout) are counted and shown
 in the summary, not a failure of the run: the site is still there.
@@ -29,8 +29,16 @@ EXIT_STATUS_STAT = "exit_status"
 UNREAD_FILE_ERRORS = ("replay/errors/unreadable", "replay/errors/empty", "replay/errors/not_warc")
 # A source that could not be reached: a listing, a replay path, an archive index.
 UNREACHED_PREFIXES = ("discovery/failed/", "replay/errors/missing_path", "replay/errors/unreadable",
-                      "replay/errors/not_warc", "commoncrawl/index/failed/", "wayback/index/failed/")
+                      "replay/errors/not_warc", "commoncrawl/index/failed/", "wayback/index/failed/",
+                      "archive/source_down/")
 ARCHIVE_PREFIXES = ("commoncrawl/", "wayback/")
+# Archive captures not fetched (crawler.sources.selection): the store holds
+# them already, or another capture of the same article was fetched instead.
+ARCHIVE_HELD = ("archive/skipped/held_digest", "archive/skipped/held_article")
+ARCHIVE_NOT_CHOSEN = ("archive/skipped/other_source", "archive/skipped/older",
+                      "archive/skipped/same_payload")
+# Where the end-of-run reports went (set by their extensions when written).
+REPORT_PATH_STAT, COVERAGE_PATH_STAT = "report/path", "coverage/path"
 FEED_FAILURES = ("feedexport/failed_count/", "feeds/errors/write")
 
 
@@ -82,7 +90,8 @@ def outcome_counts(stats: Mapping[str, Any]) -> list[str]:
     return [
         counted(stats.get("item_scraped_count", 0), "articles written"),
         counted(total(stats, "dedupe/unchanged", "discovery/sitemap/unchanged",
-                      "discovery/rss/archived"), "unchanged (already archived)"),
+                      "discovery/rss/archived", *ARCHIVE_HELD), "unchanged (already archived)"),
+        counted(total(stats, *ARCHIVE_NOT_CHOSEN), "not fetched (another capture chosen)"),
         counted(total(stats, "dedupe/duplicate", "commoncrawl/records/duplicate",
                       "wayback/records/duplicate"), "duplicates"),
         counted(total(stats, *wanted, suffix="/out_of_window"), "out of the date window"),
@@ -121,5 +130,7 @@ def summary_lines(stats: Mapping[str, Any], feeds: list[str], archive: str | Non
         f"Run summary ({stats.get('finish_reason', 'unknown')}, exit status {status}: {why}): "
         + "; ".join(outcome_counts(stats) + failure_counts(stats)),
         "Output: feeds " + (", ".join(feeds) if feeds else "none written")
-        + f"; archive {archive or 'not written'}; stats {stats_file or 'not written (set STATS_FILE)'}",
+        + f"; archive {archive or 'not written'}; stats {stats_file or 'not written (set STATS_FILE)'}"
+        + f"; report {stats.get(REPORT_PATH_STAT) or 'not written'}"
+        + f"; coverage {stats.get(COVERAGE_PATH_STAT) or 'not written'}",
     ]

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 
+from crawler.editions import edition_for_host
 from crawler.httputil import is_html_type
 from crawler.ownarchive import hosts_of_archives
 from crawler.urls import bare_host
@@ -156,7 +157,7 @@ class ReplayPlan:
         finally:
             self._flush_counts()
         progress.finished()
-        _report_other_hosts(url_filter)
+        _report_other_hosts(url_filter, _advice(self.spider, url_filter, specs))
 
     def _accept_archived_hosts(self, paths: list[str]) -> None:
         """An archive of ours names the hosts its crawl had (crawler.ownarchive):
@@ -189,7 +190,7 @@ class ReplayPlan:
         self._pending_total = 0
 
 
-def _report_other_hosts(url_filter: ReplayUrlFilter) -> None:
+def _report_other_hosts(url_filter: ReplayUrlFilter, advice: str) -> None:
     """One line for the records skipped as other hosts: a WARNING when the
     archive held nothing of the edition (0 items, and this is why)."""
     other_hosts, edition_records = url_filter.other_hosts, url_filter.edition_records
@@ -198,11 +199,22 @@ def _report_other_hosts(url_filter: ReplayUrlFilter) -> None:
     top = [host for host, _ in other_hosts.most_common(3)]
     level = logging.INFO if edition_records else logging.WARNING
     logger.log(level, "%s archived records of %s other host(s) skipped, none of them this "
-               "edition's (most: %s)%s. To include a host: -s EDITION_EXTRA_HOSTS=%s "
-               "(or -a site=http://%s)", sum(other_hosts.values()), len(other_hosts),
+               "edition's (most: %s)%s. %s", sum(other_hosts.values()), len(other_hosts),
                ", ".join(f"{host} {other_hosts[host]}" for host in top),
-               "" if edition_records else "; no record was of this edition's hosts",
-               top[0], top[0])
+               "" if edition_records else "; no record was of this edition's hosts", advice)
+
+
+def _advice(spider: Spider, url_filter: ReplayUrlFilter, specs: list[str]) -> str:
+    """Replay as the edition that owns the most skipped host; only a host no
+    edition owns is to be added, lest another edition's articles be labelled
+    as this one's."""
+    if not url_filter.other_hosts:
+        return ""
+    host = url_filter.other_hosts.most_common(1)[0][0]
+    owner = edition_for_host(host)
+    if owner is not None and owner.name and owner != getattr(spider, "edition", None):
+        return f"They belong to {owner.name}: scrapy crawl {owner.name} -a replay={','.join(specs)}"
+    return f"To include a host: -s EDITION_EXTRA_HOSTS={host} (or -a site=http://{host})"
 
 
 def quick_host(url: str) -> str | None:

@@ -12,7 +12,7 @@ from crawler import user_agent
 
 # --- Project settings -------------------------------------------------------
 
-# Requests to public web archives (those through the DOWNLOAD_SLOTS below) give
+# Requests to public web archives (those with meta["archive_source"]) give
 # up sooner than page requests: an index that never answers costs at most
 # ARCHIVE_DOWNLOAD_TIMEOUT * (1 + ARCHIVE_RETRY_TIMES) seconds plus backoff,
 # not DOWNLOAD_TIMEOUT * (1 + RETRY_TIMES). Each retry is logged at INFO.
@@ -211,17 +211,21 @@ EXTENSIONS = {
     "crawler.extensions.secrets.SecretMasking": 0,
     # A failed robots.txt is one WARNING line, not a traceback.
     "crawler.extensions.quietlogs.QuietLogs": 10,
+    # Priorities are distinct so that the order of signal handlers (the order
+    # the extensions are built in) is set here, not by the dict's order.
+    # The payload digest of every capture archived, so no archive run fetches it again.
+    # Before CoverageReport: its spider_closed flushes the store the report reads.
+    "crawler.extensions.captures.CaptureDigests": 500,
+    # Done/total, rate and ETA: a log line a minute, a bar on a terminal.
+    "crawler.extensions.progress.Progress": 510,
+    # The HTML report at the end of each run (REPORT_ENABLED), on engine_stopped:
+    # before RunSummary, whose lines must be the last of the log.
+    "crawler.extensions.report.ReportAtClose": 880,
     # The closing summary and exit status, after the stats dump; before
     # StatsFile, so the stats file holds exit_status.
     "crawler.extensions.summary.RunSummary": 890,
-    # Done/total, rate and ETA: a log line a minute, a bar on a terminal.
-    "crawler.extensions.progress.Progress": 500,
     "crawler.extensions.stats_file.StatsFile": 900,
-    # The payload digest of every capture archived, so no archive run fetches it again.
-    "crawler.extensions.captures.CaptureDigests": 500,
     "crawler.extensions.coverage.CoverageReport": 950,
-    # The HTML report at the end of each run (REPORT_ENABLED).
-    "crawler.extensions.report.ReportAtClose": 910,
 }
 
 ITEM_PIPELINES = {

@@ -47,7 +47,9 @@ DISTRIBUTED_KEY_PREFIX = "sputnik:%(crawl_id)s:%(spider)s"
 DISTRIBUTED_KEYS_TTL = 7 * 24 * 3600
 DISTRIBUTED_LEASE = 30.0
 
-EXTENSIONS = {**EXTENSIONS, "crawler.distributed.idle.SharedIdleClose": 500}
+# 520: a priority of its own (after CaptureDigests and Progress), so the order
+# of the extensions' signal handlers is set by these numbers alone.
+EXTENSIONS = {**EXTENSIONS, "crawler.distributed.idle.SharedIdleClose": 520}
 
 FEEDS = {
     f"{OUTPUT_DIR}/feeds/%(name)s/%(time)s-%(run)s-%(worker)s.jsonl": {"format": "jsonlines", "store_empty": False},

@@ -11,7 +11,7 @@ def parse(**kwargs):
 
 def test_defaults_are_a_live_crawl_of_the_edition():
     arguments = parse()
-    assert (arguments.source, arguments.site, arguments.captures) == ("live", "https://fr.sputniknews.com", "newest")
+    assert (arguments.source, arguments.site, arguments.captures) == ("live", "https://fr.sputniknews.africa", "newest")
     assert arguments.window.since is not None and arguments.window.until is not None
 
 

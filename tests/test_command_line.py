@@ -125,7 +125,10 @@ def test_replay_of_other_hosts_only_says_why_there_is_nothing(tmp_path):
     result = run_crawl(tmp_path, spider="sputnik_de", args={"replay": str(SAMPLE)})
     [warning] = result.log_lines("WARNING")
     assert "no record was of this edition's hosts" in warning
-    assert "fr.sputniknews.com" in warning and "-s EDITION_EXTRA_HOSTS=" in warning
+    # The hosts are another edition's: adding them would label French articles
+    # sputnik_de, so the advice is to replay as the edition they belong to.
+    assert f"They belong to sputnik_fr: scrapy crawl sputnik_fr -a replay={SAMPLE}" in warning
+    assert "EDITION_EXTRA_HOSTS" not in warning
 
 
 # --- 4. exit status ----------------------------------------------------------------------
@@ -164,6 +167,17 @@ def test_unknown_crawl_exits_1(tmp_path):
     assert result.stats["exit_status"] == 1
 
 
+
+@pytest.mark.parametrize("store", [{"STATE_ENABLED": "False"},
+                                   {"STATE_URI": "redis://127.0.0.1:1/0"}])
+def test_recheck_without_an_sqlite_store_is_a_usage_error_before_any_fetch(tmp_path, store):
+    # It used to log an ERROR and run an ordinary crawl, exit status 0.
+    result = run_crawl(tmp_path, args={"site": f"http://127.0.0.1:{closed_port()}", "recheck": "1"},
+                       settings=store)
+    assert result.returncode == 2, result.log
+    assert "-a recheck=1 needs" in result.log
+    assert result.stats == {} and "Spider opened" not in result.log
+
 # --- 5. the closing summary ---------------------------------------------------------------
 
 def test_summary_is_the_last_lines_and_names_each_outcome(tmp_path):
@@ -183,6 +197,19 @@ def test_summary_is_the_last_lines_and_names_each_outcome(tmp_path):
         assert str(path.relative_to(tmp_path)) in output
     assert f"stats {tmp_path / 'stats.json'}" in output and "archive not written" in output
 
+
+
+def test_summary_stays_last_after_the_report_and_names_it(tmp_path):
+    # The report is written on engine_stopped too: its "Report written" line
+    # must come before the summary, and the Output line must say where it went.
+    result = run_crawl(tmp_path, args={"replay": str(SAMPLE)},
+                       settings={"REPORT_ENABLED": "True", "REPORT_DIR": str(tmp_path / "report")})
+    assert result.returncode == 0, result.log
+    summary, output = result.log.strip().splitlines()[-2:]
+    assert "Run summary (finished" in summary
+    assert "] INFO: Output: feeds " in output
+    assert f"report {tmp_path / 'report' / 'index.html'};" in output
+    assert result.log.index("Report written") < result.log.index("Run summary")
 
 # --- 6. quiet logs -------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ import asyncio
 import difflib
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -28,7 +29,7 @@ from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 
 from crawler import logsafety
-from crawler.arguments import arguments_help
+from crawler.arguments import arguments_help, parse_flag
 from crawler.outcome import EXIT_STATUS_STAT, FAILED, exit_status
 from crawler.settings_check import check_settings
 
@@ -66,6 +67,7 @@ class Command(ScrapyCrawlCommand):
                 check(**opts.spargs)
             check_settings(self.settings)
             _check_distributed(self.settings, opts.spargs)
+            _check_recheck(self.settings, opts.spargs)
         if len(args) != 1 or self.crawler_process is None:
             super().run(args, opts)
             return
@@ -114,6 +116,19 @@ def _exit_status(crawler: Crawler) -> int:
     stats = crawler.stats.get_stats()
     recorded = stats.get(EXIT_STATUS_STAT)
     return recorded if isinstance(recorded, int) else exit_status(stats)[0]
+
+
+def _check_recheck(settings: Any, spargs: dict[str, str]) -> None:
+    """``-a recheck=1`` lists the window's archived articles from the SQLite
+    store: without one it could only run a normal crawl, so it is a usage
+    error before anything is fetched."""
+    if spargs.get("recheck") is None or not parse_flag(spargs["recheck"], "recheck"):
+        return
+    if not settings.getbool("STATE_ENABLED"):
+        raise UsageError("-a recheck=1 needs the article store, and STATE_ENABLED is False")
+    if urlsplit(settings.get("STATE_URI") or "").scheme != "sqlite":
+        raise UsageError("-a recheck=1 needs an SQLite store (STATE_URI=sqlite:///…): "
+                         "a Redis store keeps no version history to list the archived articles from")
 
 
 def _check_distributed(settings: Any, spargs: dict[str, str]) -> None:

@@ -26,6 +26,7 @@ from scrapy.http import Response
 
 from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.middlewares.archive import META_KEY
+from crawler.outputs import state_uri
 from crawler.sources.run import CAPTURE_KEY
 from crawler.state import StateError
 from crawler.state.captures import CaptureStore, HeldCapture, open_capture_store
@@ -60,7 +61,7 @@ class CaptureDigests:
         if not settings.getbool("STATE_ENABLED"):
             raise NotConfigured
         try:
-            store = open_capture_store(settings["STATE_URI"].replace("%(spider)s", crawler.spidercls.name))
+            store = open_capture_store(state_uri(settings, crawler.spidercls.name))
         except (StateError, sqlite3.Error, redis.RedisError) as e:
             # A damaged store: the crawl stops with state_error as soon as it opens.
             error = as_state_error(crawler, e) or StateError(str(e))

@@ -16,6 +16,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.coverage import build, write_report
+from crawler.outcome import COVERAGE_PATH_STAT
+from crawler.outputs import for_spider
 from crawler.state import StateError
 
 logger = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ class CoverageReport:
         if arguments is None or arguments.source == "replay":
             return
         settings = self.crawler.settings
-        state_uri = settings["STATE_URI"].replace("%(spider)s", spider.name)
+        state_uri = for_spider(settings["STATE_URI"], spider.name)
         try:
             coverage = build(spider.hosts, spider.window, Path(settings["INDEX_CACHE_DIR"]),
                              state_uri if settings.getbool("STATE_ENABLED") else "")
@@ -56,6 +58,9 @@ class CoverageReport:
             logger.error("Could not write the coverage report", exc_info=True)
             return
         total = report["total"]
-        self.crawler.stats.set_value("coverage/missing", total["missing"])
+        if total["missing"] is not None:  # None: no store read, what is missing is unknown
+            self.crawler.stats.set_value("coverage/missing", total["missing"])
+        self.crawler.stats.set_value(COVERAGE_PATH_STAT, str(path))
         logger.info("Coverage report: %s articles known, %s archived, %s missing: %s",
-                    total["known"]["any"], total["archived"]["any"], total["missing"], path)
+                    total["known"]["any"], total["archived"]["any"],
+                    "unknown (no store read)" if total["missing"] is None else total["missing"], path)

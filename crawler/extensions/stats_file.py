@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from scrapy import signals
+
+from crawler.atomic import write_text
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -41,9 +42,6 @@ class StatsFile:
     def write(self) -> None:
         stats = {key: _jsonable(value) for key, value in self.crawler.stats.get_stats().items()}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_name(self.path.name + ".part")
-            partial.write_text(json.dumps(stats, indent=1, sort_keys=True), encoding="utf-8")
-            os.replace(partial, self.path)
+            write_text(self.path, json.dumps(stats, indent=1, sort_keys=True))
         except OSError:
             logger.error("Could not write the stats file %s", self.path, exc_info=True)

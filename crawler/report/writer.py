@@ -3,25 +3,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.atomic import write_text as write_atomically
 from crawler.history.diffs import html_history, page_name
 from crawler.report.data import LAST_RUN_STATS, ReportData, gather
 from crawler.report.page import render
 from crawler.state.versions import VersionHistory
 
 logger = logging.getLogger(__name__)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """A reader never sees half a page: written beside, then renamed over."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def save_run_stats(report_dir: Path, stats: dict[str, Any]) -> None:

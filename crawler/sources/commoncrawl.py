@@ -30,7 +30,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.arguments import ALL_CRAWLS
-from crawler.sources.cache import CommonCrawlCache, collinfo_cache, write_atomically
+from crawler.atomic import write_bytes as write_atomically
+from crawler.sources.cache import CommonCrawlCache, collinfo_cache
 from crawler.sources.captures import (Capture, IndexedSource, api_request, archive_meta,
                                       failure_reason, is_html_ok)
 from crawler.sources.crawls import crawls_for_window

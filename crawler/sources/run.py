@@ -21,6 +21,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.httputil import failure_reason
+from crawler.outputs import state_uri
 from crawler.sources import archive_source
 from crawler.sources.captures import Capture, FetchGuard
 from crawler.sources.selection import CaptureSelector, Listed
@@ -92,7 +93,7 @@ class ArchiveRun:
         settings = self.spider.crawler.settings
         if not settings.getbool("STATE_ENABLED"):
             return ""
-        return settings["STATE_URI"].replace("%(spider)s", self.spider.name)
+        return state_uri(settings, self.spider.name)
 
     def _holds_article(self, article_id: str) -> bool:
         store = self.spider.store

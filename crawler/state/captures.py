@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.state import StateURIError
 from crawler.state.sqlite import BUSY_TIMEOUT_MS, path_from_uri
 
 SCHEMA = """
@@ -106,16 +105,8 @@ class RedisCaptureStore:
 
     @classmethod
     def from_uri(cls, uri: str) -> RedisCaptureStore:
-        import redis
-
-        from crawler.state.redis import masked_url, split_prefix
-        url, prefix = split_prefix(uri)
-        client = redis.Redis.from_url(url)
-        try:
-            client.ping()
-        except redis.RedisError as e:
-            raise StateURIError(f"STATE_URI {masked_url(uri)!r}: cannot reach Redis: {e}") from e
-        return cls(client, prefix)
+        from crawler.state.redis import connect
+        return cls(*connect(uri))
 
     def held(self, article_id: str) -> set[str]:
         return {field.decode("ascii") for field in self.client.hkeys(f"{self.prefix}:{article_id}")}

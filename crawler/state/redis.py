@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
@@ -68,6 +69,18 @@ def split_prefix(uri: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=rest)), prefix.rstrip(":")
 
 
+def connect(uri: str) -> tuple[redis.Redis, str]:
+    """A client for the store at ``uri``, checked with a ping, and its key prefix.
+    Raises StateURIError (password masked) when Redis cannot be reached."""
+    url, prefix = split_prefix(uri)
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as e:
+        raise StateURIError(f"STATE_URI {masked_url(uri)!r}: cannot reach Redis: {e}") from e
+    return client, prefix
+
+
 def _text(value: bytes | None) -> str | None:
     return value.decode("utf-8") if value else None
 
@@ -91,13 +104,7 @@ class RedisArticleStore:
 
     @classmethod
     def from_uri(cls, uri: str) -> RedisArticleStore:
-        url, prefix = split_prefix(uri)
-        client = redis.Redis.from_url(url)
-        try:
-            client.ping()
-        except redis.RedisError as e:
-            raise StateURIError(f"STATE_URI {masked_url(uri)!r}: cannot reach Redis: {e}") from e
-        return cls(client, prefix)
+        return cls(*connect(uri))
 
     def key(self, article_id: str) -> str:
         return f"{self.prefix}:{article_id}"
@@ -123,6 +130,18 @@ class RedisArticleStore:
     def touch(self, article_id: str, seen_at: str) -> None:
         with _store_errors(self.prefix):
             self._touch(keys=[self.key(article_id)], args=[seen_at])
+
+    def archived(self, batch: int = 1000) -> Iterator[tuple[str, str, int]]:
+        """``(article id, url, versions)`` of every article held, read in
+        pipelined batches (a round trip per ``batch`` articles, not per article)."""
+        keys = self.client.scan_iter(match=f"{self.prefix}:*", count=batch)
+        while chunk := list(islice(keys, batch)):
+            pipeline = self.client.pipeline(transaction=False)
+            for key in chunk:
+                pipeline.hmget(key, "url", "versions")
+            for key, (url, versions) in zip(chunk, pipeline.execute()):
+                if versions is not None:
+                    yield key.decode("utf-8")[len(self.prefix) + 1:], _text(url) or "", int(versions)
 
     def count(self) -> int:
         return sum(1 for _ in self.client.scan_iter(match=f"{self.prefix}:*", count=1000))
