@@ -146,3 +146,21 @@ def test_rebuild_orders_by_capture_skips_repeats_and_damaged_records(tmp_path, c
         (3, "trois", "2021-12-31T00:00:00Z")]
     assert history.versions("3") == []
     assert any("Skipped a damaged WARC record" in r.getMessage() for r in caplog.records)
+
+
+def test_show_diffs_credits_and_audio_of_whole_stored_items(tmp_path, capsys):
+    state = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    episode = {"article_id": "1070000001", "url": "https://fr.sputniknews.africa/podcast-1070000001.html",
+               "title": "Épisode", "body": "Texte.", "kind": "podcast", "credits": ["Reuters"],
+               "audio": {"url": "https://cdn.example/1.mp3", "duration": 610, "show": "Le Désordre mondial"},
+               "fetched_at": "2024-01-05T06:00:00Z", "source": {"mode": "live"}}
+    cut = {**episode, "credits": ["AFP"], "audio": {**episode["audio"], "duration": 480},
+           "fetched_at": "2024-01-06T06:00:00Z"}
+    history = open_history(state)
+    history.record(episode, 1, "2024-01-05T06:00:01Z")
+    history.record(cut, 2, "2024-01-06T06:00:01Z")
+    assert history.versions("1070000001")[1].text["kind"] == "podcast"
+    assert history_main(["--state", state, "show", "1070000001"]) == 0
+    out = capsys.readouterr().out
+    assert "credits: [-Reuters-] {+AFP+}" in out
+    assert '"duration": [-610,-] {+480,+}' in out

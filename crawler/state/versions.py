@@ -1,8 +1,8 @@
 """The edit history: every archived text of every article, and the articles found gone.
 
 Two tables beside ``articles`` in the SQLite store (STATE_URI). A version's
-text (title, description, body, keywords, authors, dates, section) is stored
-as zlib-compressed JSON, because bodies are most of the bytes and are read
+text is the whole item but its provenance (``source``, ``fetched_at``,
+``version``, kept in their own columns), stored as zlib-compressed JSON, because bodies are most of the bytes and are read
 only when someone looks at a history. Each version keeps its provenance: the
 item's ``source`` (live run, Common Crawl or Wayback capture, replayed WARC)
 and the time it was captured (``fetched_at``).
@@ -14,6 +14,7 @@ refuses it with HistoryUnsupported rather than pretend.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import zlib
@@ -23,8 +24,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-TEXT_FIELDS = ("title", "description", "body", "keywords", "authors", "published", "modified",
-               "section")
+from crawler.items import ArticleItem
+
+# Where and when a text was captured, not what it says: columns of their own.
+PROVENANCE_FIELDS = ("source", "fetched_at", "version")
+# Versions recorded before whole items were stored hold only the first eight
+# of these; a reader gets None for the others.
+TEXT_FIELDS = tuple(f.name for f in dataclasses.fields(ArticleItem)
+                    if f.name not in PROVENANCE_FIELDS)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS article_versions (
@@ -84,6 +91,7 @@ class Removal:
 
 
 def pack_text(fields: dict[str, Any]) -> bytes:
+    """The item's fields but its provenance; a field the item lacks is None."""
     text = {name: fields.get(name) for name in TEXT_FIELDS}
     return zlib.compress(json.dumps(text, ensure_ascii=False, sort_keys=True).encode("utf-8"), 6)
 
