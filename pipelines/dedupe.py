@@ -4,8 +4,9 @@ Articles are keyed by the platform's id, which is the same on every host and
 mirror (the URL when a page has none). Within a run, the same article with the
 same body is a duplicate; the run remembers a 16-byte hash per article and
 text, about 100 bytes each. Across runs, an article already archived with the
-same normalised body is dropped as unchanged; a changed body is emitted again
-with the next ``version``.
+same normalised body (and the same live entries, audio, gallery or video,
+when the page has them) is dropped as unchanged; a changed one is emitted
+again with the next ``version``.
 
 The store learns of an item only after the feed exporter has written it
 (``item_scraped`` reaches this pipeline after the FeedExporter, which was
@@ -29,13 +30,14 @@ from scrapy.exceptions import DropItem
 
 from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.state import ArchivedArticle, ArticleStore, open_store
-from crawler.state.versions import HistoryUnsupported, VersionHistory, history_for
+from crawler.state.versions import HistoryUnsupported, VersionHistory, history_for, text_digest
 
 logger = logging.getLogger(__name__)
 
 
-def content_digest(body: str | None) -> bytes:
-    return hashlib.sha1((body or "").encode("utf-8")).digest()
+def content_digest(adapter: ItemAdapter) -> bytes:
+    """The body's SHA-1, with the media payload of a live/podcast/gallery/video page."""
+    return text_digest(adapter)
 
 
 def article_key(adapter: ItemAdapter) -> str:
@@ -65,7 +67,7 @@ class DedupePipeline:
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        digest = content_digest(adapter.get("body"))
+        digest = content_digest(adapter)
         key = hashlib.blake2b(article_key(adapter).encode() + digest, digest_size=16).digest()
         if key in self.seen:
             self.crawler.stats.inc_value("dedupe/duplicate")
@@ -97,7 +99,7 @@ class DedupePipeline:
             return
         stored = self.store.record_version(
             article_key(adapter), adapter.get("url") or "", adapter.get("published"),
-            adapter.get("modified"), content_digest(adapter.get("body")),
+            adapter.get("modified"), content_digest(adapter),
             adapter.get("fetched_at") or "")
         self.crawler.stats.inc_value("dedupe/stored")
         if self.history is not None:

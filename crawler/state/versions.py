@@ -15,10 +15,11 @@ refuses it with HistoryUnsupported rather than pretend.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -88,6 +89,22 @@ class Removal:
     last_checked: str
     reason: str
     location: str | None
+
+
+# A page kept for its media rather than its words (validate/kept_without_body)
+# changes through these; they join the digest only when present, so the digest
+# of an ordinary article stays the SHA-1 of its body, as stores already hold it.
+MEDIA_FIELDS = ("live_entries", "audio", "gallery", "video")
+
+
+def text_digest(fields: Mapping[str, Any]) -> bytes:
+    """What makes a version new: the body, and the media payload when there is one."""
+    digest = hashlib.sha1(str(fields.get("body") or "").encode("utf-8"))
+    for name in MEDIA_FIELDS:
+        if fields.get(name):
+            digest.update(f"\0{name}\0".encode() + json.dumps(
+                fields[name], ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return digest.digest()
 
 
 def pack_text(fields: dict[str, Any]) -> bytes:
