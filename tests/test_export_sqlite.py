@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import sqlite3
 import subprocess
@@ -139,3 +140,16 @@ def test_a_feed_line_fills_what_an_older_history_row_lacks(tmp_path):
     db = sqlite3.connect(out)
     assert db.execute("SELECT count(*), count(image), count(publisher), max(kind) FROM versions").fetchone() \
         == (1, 1, 1, "podcast")
+
+
+def test_a_redis_store_is_said_once_and_the_feeds_are_exported(tmp_path, caplog):
+    feed = tmp_path / "run.jsonl"
+    feed.write_text(json.dumps(ARTICLE) + "\n")
+    out = tmp_path / "corpus.db"
+    with caplog.at_level(logging.WARNING):
+        assert export_main(["sqlite", str(out), "--state", "redis://:secret@127.0.0.1:1/0",
+                            "--feeds", str(feed)]) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ["Edit history not read from the redis store: only a sqlite:/// store keeps "
+                        "versions and removals"]
+    assert sqlite3.connect(out).execute("SELECT count(*) FROM versions").fetchone() == (1,)
