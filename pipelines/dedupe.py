@@ -15,6 +15,10 @@ later, lost in a crash or cut short on a full disk is never marked as
 archived, so a failure can at worst repeat an article, never lose one.
 At that same moment the version's text goes into the edit history
 (crawler/state/versions.py), unless HISTORY_ENABLED is off.
+
+A removal item (``removed`` set, crawler/middlewares/removals.py) is the last
+archived text said gone: it passes untouched (``removals/emitted``) and is
+neither a duplicate, unchanged, nor a version to store.
 """
 from __future__ import annotations
 
@@ -67,6 +71,10 @@ class DedupePipeline:
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
+        if adapter.get("removed"):
+            # Not a new text: the last archived one, said gone, once per removal.
+            self.crawler.stats.inc_value("removals/emitted")
+            return item
         digest = content_digest(adapter)
         key = hashlib.blake2b(article_key(adapter).encode() + digest, digest_size=16).digest()
         if key in self.seen:
@@ -93,6 +101,8 @@ class DedupePipeline:
 
     def item_scraped(self, item: Any, response: Any, spider: Spider) -> None:
         adapter = ItemAdapter(item)
+        if adapter.get("removed"):
+            return
         if self.crawler.stats.get_value(FEED_WRITE_ERRORS):
             # The feeds may not hold this item whole: the next run must fetch it again.
             self.crawler.stats.inc_value("dedupe/not_stored")

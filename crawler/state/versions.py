@@ -27,8 +27,9 @@ from typing import Any
 
 from crawler.items import ArticleItem
 
-# Where and when a text was captured, not what it says: columns of their own.
-PROVENANCE_FIELDS = ("source", "fetched_at", "version")
+# Where and when a text was captured, not what it says: columns of their own;
+# and ``removed``, which is the article's fate, kept in article_removals.
+PROVENANCE_FIELDS = ("source", "fetched_at", "version", "removed")
 # Versions recorded before whole items were stored hold only the first eight
 # of these; a reader gets None for the others.
 TEXT_FIELDS = tuple(f.name for f in dataclasses.fields(ArticleItem)
@@ -204,6 +205,14 @@ class VersionHistory:
             " ORDER BY published", ((since or date.min).isoformat(),
                                     (until or date.max).isoformat()))
         return [(article_id, url) for article_id, url in rows]
+
+    def archived_url(self, article_id: str) -> str | None:
+        """The canonical URL the store holds for an article, or None."""
+        if not self._has_articles():
+            return None
+        row = self.db.execute("SELECT url FROM articles WHERE article_id = ?",
+                              (article_id,)).fetchone()
+        return row[0] if row else None
 
     def _has_articles(self) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
