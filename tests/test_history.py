@@ -125,9 +125,10 @@ def test_rebuild_orders_by_capture_skips_repeats_and_damaged_records(tmp_path, c
     from crawler.items import ArticleItem
     from tests.warc_builders import RecordSpec, build_warc, damage
 
-    def metadata(article_id: str, body: str, fetched_at: str) -> RecordSpec:
+    def metadata(article_id: str, body: str | None, fetched_at: str, removed: str | None = None) -> RecordSpec:
         item = ArticleItem(url=f"https://fr.sputniknews.com/{article_id}.html", article_id=article_id,
-                           title="T", body=body, fetched_at=fetched_at, source={"mode": "live"})
+                           title="T", body=body, fetched_at=fetched_at, source={"mode": "live"},
+                           removed=removed)
         payload = json_module.dumps(feed_item(item)).encode()
         return RecordSpec("metadata", item.url, payload, content_type="application/json")
 
@@ -135,7 +136,9 @@ def test_rebuild_orders_by_capture_skips_repeats_and_damaged_records(tmp_path, c
                          content_type="application/json")
     records = [metadata("1", "deux", "2021-12-29T00:00:00Z"), metadata("1", "un", "2021-12-28T00:00:00Z"),
                capture, metadata("1", "un", "2021-12-28T12:00:00Z"), metadata("2", "x", "2021-12-28T00:00:00Z"),
-               metadata("3", "lost", "2021-12-30T00:00:00Z"), metadata("1", "trois", "2021-12-31T00:00:00Z")]
+               metadata("3", "lost", "2021-12-30T00:00:00Z"), metadata("1", "trois", "2021-12-31T00:00:00Z"),
+               # A removal item (no text stored for 2) says it is gone: no version.
+               metadata("2", None, "2022-01-05T00:00:00Z", removed="2022-01-05T00:00:00Z")]
     path = tmp_path / "a.warc.gz"
     offsets = build_warc(path, records)
     damage(path, offsets[5] + 30)
@@ -145,6 +148,7 @@ def test_rebuild_orders_by_capture_skips_repeats_and_damaged_records(tmp_path, c
         (1, "un", "2021-12-28T00:00:00Z"), (2, "deux", "2021-12-29T00:00:00Z"),
         (3, "trois", "2021-12-31T00:00:00Z")]
     assert history.versions("3") == []
+    assert len(history.versions("2")) == 1
     assert any("Skipped a damaged WARC record" in r.getMessage() for r in caplog.records)
 
 

@@ -89,7 +89,8 @@ def rebuild(history: VersionHistory, spec: str) -> int:
 
 def _stage(history: VersionHistory, fields: dict[str, Any], written_at: str) -> None:
     article_id = fields.get("article_id") or fields.get("url")
-    if not article_id:
+    # A removal item repeats the last text, or has none: not a version.
+    if not article_id or fields.get("removed"):
         return
     digest = text_digest(fields)
     history.db.execute(
