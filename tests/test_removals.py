@@ -142,3 +142,8 @@ def test_a_removal_without_a_stored_text_has_its_url_id_and_time_only(tmp_path):
     assert (item.url, item.article_id, item.removed, item.title, item.body, item.version) == (
         url, "1054083153", "2022-03-01T00:00:00Z", None, None, None)
     assert feed_item(item)["_sputnik"]["removed"] == "2022-03-01T00:00:00Z"
+
+
+def test_emitting_removals_logs_no_error(rechecked):
+    _, _, again, _, _, _ = rechecked
+    assert again.log_lines("ERROR") == []

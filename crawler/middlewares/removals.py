@@ -110,8 +110,10 @@ class RemovalMiddleware:
             logger.error("Could not record the removal of %s", request.url, exc_info=True)
             return response
         if item is not None:
-            # Through the pipelines to the feeds, like any item (its response is the gone one).
-            await self.crawler.engine.scraper.start_itemproc_async(item, response=response)
+            # Through the pipelines to the feeds, like any item. No response: this
+            # one is not tied to its request yet (the engine does that later), and
+            # the item's text is the archived one, not this answer's.
+            await self.crawler.engine.scraper.start_itemproc_async(item, response=None)
         return response
 
     def _mark(self, article_id: str, url: str, seen_at: str, reason: str,
