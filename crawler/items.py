@@ -46,3 +46,7 @@ class ArticleItem:
     gallery: list[dict[str, Any]] = field(default_factory=list)
     # A video page's main video: {"url", "duration" (seconds or None)}.
     video: dict[str, Any] | None = None
+    # When a run found this archived article gone (404/410, redirected away):
+    # ISO 8601 UTC, the first time it was seen gone. Set only on the one
+    # removal item a run emits for it (crawler/middlewares/removals.py).
+    removed: str | None = None

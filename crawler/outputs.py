@@ -8,11 +8,13 @@ crawl would, and fill in ``%(spider)s`` the same way.
 """
 from __future__ import annotations
 
+import argparse
 import glob
 import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -122,3 +124,43 @@ def history_path(uri: str) -> Path:
     if not uri.startswith("sqlite:"):
         raise HistoryUnsupported("only a sqlite:/// STATE_URI keeps edit histories")
     return path_from_uri(uri)
+
+
+def store_arguments() -> argparse.ArgumentParser:
+    """``--spider`` and ``--state``, for every command that reads a spider's store."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--spider", default=DEFAULT_SPIDER, help="whose outputs (default %(default)s)")
+    parent.add_argument("--state", help="store URI (default: STATE_URI of the settings)")
+    return parent
+
+
+def corpus_arguments() -> argparse.ArgumentParser:
+    """The store's arguments and ``--feeds``, for the commands that read the whole corpus."""
+    parent = argparse.ArgumentParser(add_help=False, parents=[store_arguments()])
+    parent.add_argument("--feeds", nargs="*", type=Path,
+                        help="JSON Lines files or directories (default: the JSON Lines FEEDS, "
+                             "and OUTPUT_DIR/feeds/SPIDER)")
+    return parent
+
+
+@dataclass(frozen=True)
+class CorpusInputs:
+    settings: Settings
+    feeds: list[Path]
+    history: VersionHistory | None
+
+
+def corpus_inputs(args: argparse.Namespace) -> CorpusInputs:
+    """The feeds and the edit history that ``corpus_arguments`` name; a store
+    without a history to read is said once, and the feeds are read alone."""
+    settings = project_settings()
+    feeds = feed_paths(args.feeds) if args.feeds else jsonl_feed_files(settings, args.spider)
+    uri = args.state or state_uri(settings, args.spider)
+    history = existing_history(uri)
+    if history is None and not uri.startswith("sqlite:"):
+        # The scheme only: a Redis URI may hold a password.
+        logger.warning("Edit history not read from the %s store: only a sqlite:/// store keeps "
+                       "versions and removals", urlsplit(uri).scheme or uri)
+    elif history is None:
+        logger.warning("No edit history found at %s: no versions or removals from the store", uri)
+    return CorpusInputs(settings, feeds, history)

@@ -4,8 +4,9 @@ Articles are keyed by the platform's id, which is the same on every host and
 mirror (the URL when a page has none). Within a run, the same article with the
 same body is a duplicate; the run remembers a 16-byte hash per article and
 text, about 100 bytes each. Across runs, an article already archived with the
-same normalised body is dropped as unchanged; a changed body is emitted again
-with the next ``version``.
+same normalised body (and the same live entries, audio, gallery or video,
+when the page has them) is dropped as unchanged; a changed one is emitted
+again with the next ``version``.
 
 The store learns of an item only after the feed exporter has written it
 (``item_scraped`` reaches this pipeline after the FeedExporter, which was
@@ -14,6 +15,10 @@ later, lost in a crash or cut short on a full disk is never marked as
 archived, so a failure can at worst repeat an article, never lose one.
 At that same moment the version's text goes into the edit history
 (crawler/state/versions.py), unless HISTORY_ENABLED is off.
+
+A removal item (``removed`` set, crawler/middlewares/removals.py) is the last
+archived text said gone: it passes untouched (``removals/emitted``) and is
+neither a duplicate, unchanged, nor a version to store.
 """
 from __future__ import annotations
 
@@ -31,13 +36,14 @@ from scrapy.exceptions import DropItem
 from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.state import ArchivedArticle, ArticleStore, StateError, open_store
 from crawler.state.guard import as_state_error, stop_crawl, stop_when_opened
-from crawler.state.versions import HistoryUnsupported, VersionHistory, history_for
+from crawler.state.versions import HistoryUnsupported, VersionHistory, history_for, text_digest
 
 logger = logging.getLogger(__name__)
 
 
-def content_digest(body: str | None) -> bytes:
-    return hashlib.sha1((body or "").encode("utf-8")).digest()
+def content_digest(adapter: ItemAdapter) -> bytes:
+    """The body's SHA-1, with the media payload of a live/podcast/gallery/video page."""
+    return text_digest(adapter)
 
 
 def article_key(adapter: ItemAdapter) -> str:
@@ -89,7 +95,11 @@ class DedupePipeline:
         if self.store_error is not None:
             raise DropItem(f"The article store failed; not emitted: {ItemAdapter(item).get('url')}")
         adapter = ItemAdapter(item)
-        digest = content_digest(adapter.get("body"))
+        if adapter.get("removed"):
+            # Not a new text: the last archived one, said gone, once per removal.
+            self.crawler.stats.inc_value("removals/emitted")
+            return item
+        digest = content_digest(adapter)
         key = hashlib.blake2b(article_key(adapter).encode() + digest, digest_size=16).digest()
         if key in self.seen:
             self.crawler.stats.inc_value("dedupe/duplicate")
@@ -115,6 +125,8 @@ class DedupePipeline:
 
     def item_scraped(self, item: Any, response: Any, spider: Spider) -> None:
         adapter = ItemAdapter(item)
+        if adapter.get("removed"):
+            return
         if self.crawler.stats.get_value(FEED_WRITE_ERRORS):
             # The feeds may not hold this item whole: the next run must fetch it again.
             self.crawler.stats.inc_value("dedupe/not_stored")
@@ -122,7 +134,7 @@ class DedupePipeline:
         try:
             stored = self.store.record_version(
                 article_key(adapter), adapter.get("url") or "", adapter.get("published"),
-                adapter.get("modified"), content_digest(adapter.get("body")),
+                adapter.get("modified"), content_digest(adapter),
                 adapter.get("fetched_at") or "")
             self.crawler.stats.inc_value("dedupe/stored")
             if self.history is not None:

@@ -4,6 +4,7 @@ Every article needs a URL, a title, a publication date and a body. Live,
 podcast, gallery, video and infographic pages may carry little or no text of
 their own: their entries, episode, pictures, video or image stand in for the body, so such an
 item passes without one (counted as ``validate/kept_without_body/<kind>``).
+A removal item (``removed`` set) needs only its URL.
 """
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ class ValidatePipeline:
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        for name in REQUIRED_FIELDS:
+        # A removal item says an archived article is gone; its text may be
+        # unknown (a store without version texts), its URL never is.
+        required = ("url",) if adapter.get("removed") else REQUIRED_FIELDS
+        for name in required:
             if adapter.get(name):
                 continue
             if name == "body" and has_media(adapter.asdict()):

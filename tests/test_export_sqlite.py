@@ -2,18 +2,23 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+import zlib
 from pathlib import Path
 
 import pytest
 
 from crawler.export.__main__ import main as export_main
 from crawler.outputs import open_history
+
+# What a version's text held before whole items were stored.
+OLD_TEXT_FIELDS = ("title", "description", "body", "keywords", "authors", "published", "modified", "section")
 
 ARTICLE = {"article_id": "1054083153", "url": "https://fr.sputniknews.com/20211227/lavrov-1054083153.html",
            "site": "fr.sputniknews.com", "title": "Lavrov répond à l'OTAN",
@@ -99,3 +104,52 @@ def test_datasette_serves_the_database_with_full_text_search(exported):
     finally:
         server.terminate()
         server.wait(10)
+
+
+PODCAST = {**ARTICLE, "article_id": "1070000001", "url": "https://fr.sputniknews.africa/20240105/podcast-1070000001.html",
+           "image": "https://cdnn1.img.sputniknews.africa/img/1.jpg", "language": "fr",
+           "publisher": "Sputnik Afrique", "edition": "afrique", "kind": "podcast",
+           "credits": ["Reuters", "AFP"], "audio": {"url": "https://cdn.example/1.mp3", "duration": 610, "show": "Le Désordre mondial"},
+           "live_entries": [], "gallery": [], "video": None}
+
+
+def test_a_version_from_the_history_alone_keeps_every_field(tmp_path):
+    state = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    open_history(state).record(PODCAST, 1, "2024-01-05T06:00:01Z")
+    out = tmp_path / "corpus.db"
+    assert export_main(["sqlite", str(out), "--state", state, "--feeds", str(tmp_path / "none")]) == 0
+    db = sqlite3.connect(out)
+    row = db.execute("SELECT site, image, language, publisher, edition, kind, json_extract(audio, '$.duration'),"
+                     " gallery, video FROM versions").fetchone()
+    assert row == ("fr.sputniknews.com", PODCAST["image"], "fr", "Sputnik Afrique", "afrique", "podcast",
+                   610, None, None)
+    assert db.execute("SELECT agency FROM credits ORDER BY position").fetchall() == [("Reuters",), ("AFP",)]
+
+
+def test_a_feed_line_fills_what_an_older_history_row_lacks(tmp_path):
+    state = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    history = open_history(state)
+    old_text = zlib.compress(json.dumps({name: PODCAST.get(name) for name in OLD_TEXT_FIELDS}).encode())
+    history.db.execute("INSERT INTO article_versions VALUES (?, 1, ?, ?, ?, 'live', '{}', ?)",
+                       (PODCAST["article_id"], PODCAST["url"], PODCAST["fetched_at"], "2024-01-05T06:00:01Z", old_text))
+    assert history.versions(PODCAST["article_id"])[0].text.get("kind") is None
+    feed = tmp_path / "run.jsonl"
+    feed.write_text(json.dumps(PODCAST) + "\n")
+    out = tmp_path / "corpus.db"
+    assert export_main(["sqlite", str(out), "--state", state, "--feeds", str(feed)]) == 0
+    db = sqlite3.connect(out)
+    assert db.execute("SELECT count(*), count(image), count(publisher), max(kind) FROM versions").fetchone() \
+        == (1, 1, 1, "podcast")
+
+
+def test_a_redis_store_is_said_once_and_the_feeds_are_exported(tmp_path, caplog):
+    feed = tmp_path / "run.jsonl"
+    feed.write_text(json.dumps(ARTICLE) + "\n")
+    out = tmp_path / "corpus.db"
+    with caplog.at_level(logging.WARNING):
+        assert export_main(["sqlite", str(out), "--state", "redis://:secret@127.0.0.1:1/0",
+                            "--feeds", str(feed)]) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ["Edit history not read from the redis store: only a sqlite:/// store keeps "
+                        "versions and removals"]
+    assert sqlite3.connect(out).execute("SELECT count(*) FROM versions").fetchone() == (1,)

@@ -125,9 +125,10 @@ def test_rebuild_orders_by_capture_skips_repeats_and_damaged_records(tmp_path, c
     from crawler.items import ArticleItem
     from tests.warc_builders import RecordSpec, build_warc, damage
 
-    def metadata(article_id: str, body: str, fetched_at: str) -> RecordSpec:
+    def metadata(article_id: str, body: str | None, fetched_at: str, removed: str | None = None) -> RecordSpec:
         item = ArticleItem(url=f"https://fr.sputniknews.com/{article_id}.html", article_id=article_id,
-                           title="T", body=body, fetched_at=fetched_at, source={"mode": "live"})
+                           title="T", body=body, fetched_at=fetched_at, source={"mode": "live"},
+                           removed=removed)
         payload = json_module.dumps(feed_item(item)).encode()
         return RecordSpec("metadata", item.url, payload, content_type="application/json")
 
@@ -135,7 +136,9 @@ def test_rebuild_orders_by_capture_skips_repeats_and_damaged_records(tmp_path, c
                          content_type="application/json")
     records = [metadata("1", "deux", "2021-12-29T00:00:00Z"), metadata("1", "un", "2021-12-28T00:00:00Z"),
                capture, metadata("1", "un", "2021-12-28T12:00:00Z"), metadata("2", "x", "2021-12-28T00:00:00Z"),
-               metadata("3", "lost", "2021-12-30T00:00:00Z"), metadata("1", "trois", "2021-12-31T00:00:00Z")]
+               metadata("3", "lost", "2021-12-30T00:00:00Z"), metadata("1", "trois", "2021-12-31T00:00:00Z"),
+               # A removal item (no text stored for 2) says it is gone: no version.
+               metadata("2", None, "2022-01-05T00:00:00Z", removed="2022-01-05T00:00:00Z")]
     path = tmp_path / "a.warc.gz"
     offsets = build_warc(path, records)
     damage(path, offsets[5] + 30)
@@ -145,4 +148,23 @@ def test_rebuild_orders_by_capture_skips_repeats_and_damaged_records(tmp_path, c
         (1, "un", "2021-12-28T00:00:00Z"), (2, "deux", "2021-12-29T00:00:00Z"),
         (3, "trois", "2021-12-31T00:00:00Z")]
     assert history.versions("3") == []
+    assert len(history.versions("2")) == 1
     assert any("Skipped a damaged WARC record" in r.getMessage() for r in caplog.records)
+
+
+def test_show_diffs_credits_and_audio_of_whole_stored_items(tmp_path, capsys):
+    state = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    episode = {"article_id": "1070000001", "url": "https://fr.sputniknews.africa/podcast-1070000001.html",
+               "title": "Épisode", "body": "Texte.", "kind": "podcast", "credits": ["Reuters"],
+               "audio": {"url": "https://cdn.example/1.mp3", "duration": 610, "show": "Le Désordre mondial"},
+               "fetched_at": "2024-01-05T06:00:00Z", "source": {"mode": "live"}}
+    cut = {**episode, "credits": ["AFP"], "audio": {**episode["audio"], "duration": 480},
+           "fetched_at": "2024-01-06T06:00:00Z"}
+    history = open_history(state)
+    history.record(episode, 1, "2024-01-05T06:00:01Z")
+    history.record(cut, 2, "2024-01-06T06:00:01Z")
+    assert history.versions("1070000001")[1].text["kind"] == "podcast"
+    assert history_main(["--state", state, "show", "1070000001"]) == 0
+    out = capsys.readouterr().out
+    assert "credits: [-Reuters-] {+AFP+}" in out
+    assert '"duration": [-610,-] {+480,+}' in out

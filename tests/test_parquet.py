@@ -62,3 +62,38 @@ def test_missing_dates_are_nulls_and_an_empty_feed_still_has_the_columns(tmp_pat
 def test_column_kinds_follow_the_annotations():
     assert [column_kind(t) for t in ("str | None", "list[str]", "int | None", "dict[str, Any]")] == \
         ["string", "strings", "int", "json"]
+
+
+def test_page_kind_payloads_are_nested_columns(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    live = ArticleItem(url="u", article_id="1", kind="live", credits=["AFP"], live_entries=[
+        {"time": "2022-02-24T05:50:00+03:00", "text": "Début."}, {"time": None, "text": "Sans heure."}])
+    podcast = ArticleItem(url="v", article_id="2", kind="podcast",
+                          audio={"url": "https://cdn.example/1.mp3", "duration": 3541, "show": "Zone de contact"},
+                          gallery=[{"image": "https://cdn.example/1.jpg", "caption": "Une"}],
+                          video={"url": "https://cdn.example/1.mp4", "duration": None})
+    path = tmp_path / "kinds.parquet"
+    with path.open("wb") as file:
+        exporter = ParquetItemExporter(file)
+        exporter.start_exporting()
+        exporter.export_item(live)
+        exporter.export_item(podcast)
+        exporter.finish_exporting()
+    schema = pq.read_schema(path)
+    timestamp = pa.timestamp("us", tz="UTC")
+    assert schema.field("live_entries").type == pa.list_(pa.struct(
+        [("time", timestamp), ("time_utc_offset", pa.int16()), ("text", pa.string())]))
+    assert schema.field("gallery").type == pa.list_(pa.struct([("image", pa.string()), ("caption", pa.string())]))
+    assert schema.field("audio").type == pa.struct([("url", pa.string()), ("duration", pa.int64()),
+                                                    ("show", pa.string())])
+    assert schema.field("video").type == pa.struct([("url", pa.string()), ("duration", pa.int64())])
+    assert schema.field("credits").type == pa.list_(pa.string())
+    rows = pd.read_parquet(path).to_dict("records")
+    first, no_time = rows[0]["live_entries"]
+    assert first["time"] == pd.Timestamp("2022-02-24T02:50:00Z") and first["time_utc_offset"] == 180
+    assert no_time["time"] is None and no_time["text"] == "Sans heure."
+    assert rows[1]["audio"] == {"url": "https://cdn.example/1.mp3", "duration": 3541, "show": "Zone de contact"}
+    assert rows[1]["video"]["duration"] is None and rows[0]["audio"] is None
+    assert list(rows[1]["gallery"]) == [{"image": "https://cdn.example/1.jpg", "caption": "Une"}]
+    assert list(rows[0]["credits"]) == ["AFP"] and list(rows[1]["live_entries"]) == []

@@ -169,6 +169,22 @@ def test_dedupe_changed_article_of_an_earlier_run_is_the_next_version(tmp_path):
         2, "2021-12-28T06:00:00Z", "2022-01-05T06:00:00Z")
 
 
+def test_dedupe_media_page_with_a_changed_audio_is_the_next_version(tmp_path):
+    episode = {"kind": "podcast", "body": None,
+               "audio": {"url": "https://cdn.example/1.mp3", "duration": 610, "show": "Zone de contact"}}
+    first, _ = run_with_store(tmp_path)
+    feed_written(first, run(first.process_item(article(**episode))))
+    finish(first)
+    pipeline, stats = run_with_store(tmp_path)
+    with pytest.raises(DropItem, match="Unchanged"):
+        run(pipeline.process_item(article(**episode, fetched_at="2022-01-05T06:00:00Z")))
+    recut = {**episode, "audio": {**episode["audio"], "duration": 480}}
+    item = run(pipeline.process_item(article(**recut, fetched_at="2022-01-05T06:00:00Z")))
+    finish(pipeline)
+    assert item.version == 2
+    assert stats.get_value("dedupe/unchanged") == 1
+
+
 def test_dedupe_item_dropped_before_the_feed_is_not_stored(tmp_path):
     pipeline, stats = run_with_store(tmp_path)
     assert run(pipeline.process_item(article())).version == 1

@@ -11,7 +11,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.extensions.progress import Progress, Snapshot, politeness_eta
 from tests.crawl import ROOT, run_crawl
+from tests.site.faults import Redirect
 from tests.site.server import SputnikSite
+from tests.test_archive_history import BOTH, _articles, crawl, serve
 
 SAMPLE = ROOT / "samples" / "sputnik-sample.warc.gz"
 
@@ -34,6 +36,8 @@ def test_replay_progress_is_in_bytes_of_the_given_files(tmp_path):
 
 def test_live_progress_counts_requests_done_of_known(tmp_path):
     with SputnikSite(fresh=0) as site:
+        # A redirect is a second request for one page: both known, both done.
+        site.add_fault(site.sample_paths[0], Redirect(host="localhost"))
         result = run_crawl(tmp_path, args={"site": site.url, "since": "2017-01-01"},
                            settings={"PROGRESS_INTERVAL": "0.05", "DOWNLOAD_DELAY": "0.05",
                                      "AUTOTHROTTLE_ENABLED": "False"})
@@ -43,6 +47,18 @@ def test_live_progress_counts_requests_done_of_known(tmp_path):
     final = re.search(r"at the end: (\d+) requests of (\d+) requests \(100%\)", lines[-1])
     assert final, lines[-1]
     assert int(final.group(1)) == int(final.group(2)) == result.stats["scheduler/enqueued"]
+    assert result.stats["downloader/response_status_count/301"] == 1
+
+
+def test_archive_run_progress_ends_at_all_requests_done(tmp_path):
+    # Every archive request sets dont_obey_robotstxt: they are counted all the same.
+    (tmp_path / "fakes").mkdir()
+    for fakes in serve(_articles(), tmp_path / "fakes"):
+        result = crawl(fakes, tmp_path, {**BOTH, "discover": "sitemaps"},
+                       PROGRESS_INTERVAL="0.05")
+    final = re.search(r"at the end: (\d+) requests of (\d+) requests \(100%\)", progress_lines(result.log)[-1])
+    assert final, progress_lines(result.log)[-1]
+    assert int(final.group(1)) == int(final.group(2)) == result.stats["scheduler/enqueued"] > 7
 
 
 def test_eta_is_the_slowest_slot_by_its_delay():

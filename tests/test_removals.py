@@ -1,6 +1,8 @@
 """Archived articles found gone later: 404/410 or a redirect off the article, with -a recheck=1."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from scrapy.exceptions import UsageError
 
@@ -23,6 +25,7 @@ def rechecked(tmp_path_factory):
     """Crawled once; then one article 404s, one 410s, one redirects to the home
     page and one moves to the edition's other host; then crawled with recheck=1."""
     workdir = tmp_path_factory.mktemp("removals")
+    (workdir / "later").mkdir()
     with SputnikSite(fresh=0) as site:
         first = run_crawl(workdir, args={"site": site.url, "since": SINCE}, settings=FAST)
         assert first.returncode == 0, first.log
@@ -36,6 +39,9 @@ def rechecked(tmp_path_factory):
                           settings=FAST)
         requested = set(site.log.requested_paths())
         ids = {path: site.article(path).article_id for path in (gone, deleted, elsewhere, moved)}
+        # Seen gone again: the removals are not emitted a second time.
+        again.later = run_crawl(workdir / "later", args={"site": site.url, "since": SINCE, "recheck": "1"},
+                                settings={**FAST, "STATE_URI": f"sqlite:///{workdir / 'output/state/sputnik_fr.sqlite3'}"})
     return workdir, first, again, ids, requested, (gone, deleted, elsewhere, moved)
 
 
@@ -97,6 +103,47 @@ def test_a_store_error_is_counted_and_the_answer_still_goes_on(tmp_path, caplog)
     middleware.history.db.close()
     request = Request("https://fr.sputniknews.com/20211227/lavrov-1054083153.html")
     response = HtmlResponse(request.url, status=404, request=request)
-    assert middleware.process_response(request, response) is response
+    assert asyncio.run(middleware.process_response(request, response)) is response
     assert crawler.stats.get_value("removals/errors/store") == 1
     assert any("Could not record the removal" in r.getMessage() for r in caplog.records)
+
+
+def test_the_next_run_emits_each_removal_once_as_its_last_version(rechecked):
+    workdir, first, again, ids, _, (gone, deleted, elsewhere, moved) = rechecked
+    history = open_history(f"sqlite:///{workdir / 'output/state/sputnik_fr.sqlite3'}")
+    removed = {item["article_id"]: item for item in again.items if item.get("removed")}
+    assert set(removed) == {ids[gone], ids[deleted], ids[elsewhere]}
+    assert again.stats["removals/emitted"] == 3
+    archived = {item["article_id"]: item for item in first.items}
+    for article_id, item in removed.items():
+        removal = history.removal(article_id)
+        assert item["removed"] == item["fetched_at"] == removal.first_gone
+        assert item["source"]["mode"] == "live" and item["source"]["fetched_url"].endswith(
+            removal.url.split("/", 3)[3])
+        last = archived[article_id]
+        for name in ("url", "title", "body", "published", "keywords", "edition", "kind", "version"):
+            assert item[name] == last[name], name
+    assert not [item for item in again.items if item.get("removed") is None and item["article_id"] in removed]
+    assert again.later.returncode == 0, again.later.log
+    assert not [item for item in again.later.items if item.get("removed")]
+    assert "removals/emitted" not in again.later.stats
+    assert again.later.stats["removals/seen_again/status_404"] == 1
+
+
+def test_a_removal_without_a_stored_text_has_its_url_id_and_time_only(tmp_path):
+    from crawler.exporters import feed_item
+    from crawler.middlewares.removals import removal_item
+    from crawler.state import open_store
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    url = "https://fr.sputniknews.com/20211227/lavrov-1054083153.html"
+    store.record_version("1054083153", url, "2021-12-27T10:25:00+01:00", None, b"d", "2021-12-28T06:00:00Z")
+    history = open_history(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    item = removal_item(history, "1054083153", url + "?x", "2022-03-01T00:00:00Z", {"mode": "live"})
+    assert (item.url, item.article_id, item.removed, item.title, item.body, item.version) == (
+        url, "1054083153", "2022-03-01T00:00:00Z", None, None, None)
+    assert feed_item(item)["_sputnik"]["removed"] == "2022-03-01T00:00:00Z"
+
+
+def test_emitting_removals_logs_no_error(rechecked):
+    _, _, again, _, _, _ = rechecked
+    assert again.log_lines("ERROR") == []

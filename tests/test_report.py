@@ -71,7 +71,10 @@ def test_removals_and_the_runs_outcomes_are_listed(reported):
     rows = [" ".join(row.xpath(".//text()")) for row in page.xpath("//table//tr")]
     assert any(gone_id in row and "status_404" in row for row in rows)
     assert any(row.startswith("removals/found/status_404 1") for row in rows)
-    assert any(row.startswith("item_scraped_count 1") for row in rows)
+    # The changed article, and the removal item of the one gone.
+    assert any(row.startswith("item_scraped_count 2") for row in rows)
+    assert any(row.startswith("removals/emitted 1") for row in rows)
+    # The removal item has no capture of its own to describe: one metadata record.
     assert any(row.startswith("warc/records_written/metadata 1") for row in rows)
     summary = page.xpath("//ul[@class='summary']/li/b/text()")
     assert summary[:4] == [str(len(first.items)), str(len({i["section"] for i in first.items})),

@@ -12,29 +12,24 @@ from pathlib import Path
 
 from crawler.export.corpus import article_versions
 from crawler.export.sqlite import write_database
-from crawler.outputs import (DEFAULT_SPIDER, existing_history, feed_paths, jsonl_feed_files,
-                             project_settings, state_uri)
+from crawler.outputs import corpus_arguments, corpus_inputs
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="python -m crawler.export", description=__doc__)
+    main = argparse.ArgumentParser(prog="python -m crawler.export", description=__doc__,
+                                   parents=[corpus_arguments()])
     main.add_argument("format", choices=["sqlite"])
     main.add_argument("out", type=Path, help="the database to write (replaced if it exists)")
-    main.add_argument("--spider", default=DEFAULT_SPIDER, help="default %(default)s")
-    main.add_argument("--state", help="store URI (default: STATE_URI of the settings)")
-    main.add_argument("--feeds", nargs="*", type=Path,
-                      help="JSON Lines files or directories (default: the JSON Lines FEEDS, and OUTPUT_DIR/feeds/SPIDER)")
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     args = parser().parse_args(argv)
-    settings = project_settings()
-    feeds = feed_paths(args.feeds) if args.feeds else jsonl_feed_files(settings, args.spider)
-    history = existing_history(args.state or state_uri(settings, args.spider))
+    inputs = corpus_inputs(args)
+    history = inputs.history
     removals = history.removals() if history is not None else []
-    count = write_database(args.out, article_versions(history, feeds), removals)
+    count = write_database(args.out, article_versions(history, inputs.feeds), removals)
     print(f"{count} article versions written to {args.out}")
     return 0
 

@@ -2,7 +2,10 @@
 
 The history holds what the store recorded; the JSON Lines feeds hold what each
 run wrote, including replays, which leave the store alone. A version is an
-article id and a body: the same pair met twice is one version.
+article id and a body: the same pair met twice is one version. The feeds are
+read first because a feed line is the item whole, where a version recorded
+before whole items were stored lacks the later fields. A removal item
+(``removed`` set) repeats the last version: the ``removals`` table has it.
 """
 from __future__ import annotations
 
@@ -27,11 +30,13 @@ def history_fields(history: VersionHistory) -> Iterator[dict[str, Any]]:
 
 
 def article_versions(history: VersionHistory | None, feeds: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    """Item fields, one dict per distinct version; the history first, then the feeds."""
+    """Item fields, one dict per distinct version; the feeds first, then the history."""
     seen: set[bytes] = set()
     sources = [history_fields(history)] if history is not None else []
-    for fields in (f for source in [*sources, feed_items(feeds)] for f in source):
+    for fields in (f for source in [feed_items(feeds), *sources] for f in source):
         key = version_key(fields)
+        if fields.get("removed"):
+            continue
         if key not in seen and (fields.get("article_id") or fields.get("url")):
             seen.add(key)
             yield fields

@@ -1,11 +1,16 @@
 """Parquet as a Scrapy feed format: ``-o items.parquet:parquet`` (pyarrow, an optional extra).
 
 Columns are typed from the item's dataclass fields: text as string, lists of
-text as list<string>, integers as int64, anything else (``source``, nested
-records) as its JSON text. Dates become UTC timestamps; since an Arrow
-timestamp column carries one time zone, each date column has a companion
-``<name>_utc_offset`` (minutes) holding the publisher's offset, so the
-original ISO 8601 value can be rebuilt exactly.
+text as list<string>, integers as int64. The page-kind payloads are nested
+Arrow types with the keys normalisation gives them: ``live_entries``
+list<struct<time, time_utc_offset, text>>, ``gallery``
+list<struct<image, caption>>, ``audio`` struct<url, duration, show> and
+``video`` struct<url, duration> (duration in seconds, int64). ``source``
+stays JSON text: its keys differ by where the page came from. Dates become
+UTC timestamps; since an Arrow timestamp column carries one time zone, each
+date (a live entry's time too) has a companion ``<name>_utc_offset``
+(minutes) holding the publisher's offset, so the original ISO 8601 value can
+be rebuilt exactly.
 
 Rows are written in row groups of ``batch_size`` items (item_export_kwargs),
 so memory stays bounded. A Parquet file is readable only once closed: a
@@ -22,8 +27,10 @@ from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
 
 from crawler.items import ArticleItem
+from crawler.normalize import normalize_duration
 
 TIMESTAMP_FIELDS = frozenset({"published", "modified", "fetched_at"})
+NESTED_FIELDS = frozenset({"live_entries", "gallery", "audio", "video"})
 OFFSET_SUFFIX = "_utc_offset"
 
 
@@ -50,8 +57,46 @@ def column_kind(type_text: str) -> str:
 
 
 def item_columns(item_class: type) -> list[tuple[str, str]]:
-    return [(field.name, "timestamp" if field.name in TIMESTAMP_FIELDS else column_kind(field.type))
-            for field in dataclasses.fields(item_class)]
+    """(name, kind) per field; a nested payload's kind is its own name."""
+    return [(field.name, _field_kind(field)) for field in dataclasses.fields(item_class)]
+
+
+def _field_kind(field: dataclasses.Field[Any]) -> str:
+    if field.name in TIMESTAMP_FIELDS:
+        return "timestamp"
+    return field.name if field.name in NESTED_FIELDS else column_kind(field.type)
+
+
+def nested_types(pa: Any) -> dict[str, Any]:
+    timestamp = pa.timestamp("us", tz="UTC")
+    return {
+        "live_entries": pa.list_(pa.struct([("time", timestamp), ("time" + OFFSET_SUFFIX, pa.int16()),
+                                            ("text", pa.string())])),
+        "gallery": pa.list_(pa.struct([("image", pa.string()), ("caption", pa.string())])),
+        "audio": pa.struct([("url", pa.string()), ("duration", pa.int64()), ("show", pa.string())]),
+        "video": pa.struct([("url", pa.string()), ("duration", pa.int64())]),
+    }
+
+
+def _live_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    time, offset = parse_timestamp(entry["time"]) if entry.get("time") else (None, None)
+    return {"time": time, "time" + OFFSET_SUFFIX: offset, "text": entry.get("text")}
+
+
+def _media(value: dict[str, Any] | None, *names: str) -> dict[str, Any] | None:
+    if not value:
+        return None
+    return {"url": value.get("url"), "duration": normalize_duration(value.get("duration")),
+            **{name: value.get(name) for name in names}}
+
+
+def nested_value(name: str, value: Any) -> Any:
+    """A payload as its Arrow struct or list of structs; keys it lacks are nulls."""
+    if name == "live_entries":
+        return [_live_entry(entry) for entry in value or []]
+    if name == "gallery":
+        return [{"image": p.get("image"), "caption": p.get("caption")} for p in value or []]
+    return _media(value, "show") if name == "audio" else _media(value)
 
 
 def parse_timestamp(value: Any) -> tuple[datetime | None, int | None]:
@@ -79,7 +124,7 @@ class ParquetItemExporter(BaseItemExporter):
     def schema(self) -> Any:
         pa = self.pa
         types = {"string": pa.string(), "strings": pa.list_(pa.string()), "int": pa.int64(),
-                 "json": pa.string()}
+                 "json": pa.string(), **nested_types(pa)}
         fields = []
         for name, kind in self.columns or []:
             if kind == "timestamp":
@@ -103,6 +148,8 @@ class ParquetItemExporter(BaseItemExporter):
             value = adapter.get(name)
             if kind == "timestamp":
                 row[name], row[name + OFFSET_SUFFIX] = parse_timestamp(value) if value else (None, None)
+            elif kind in NESTED_FIELDS:
+                row[name] = nested_value(name, value)
             elif kind == "json":
                 row[name] = None if value is None else json.dumps(value, ensure_ascii=False)
             elif kind == "strings":

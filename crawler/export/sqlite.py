@@ -3,8 +3,10 @@
 - ``versions``: one row per article version (numbered in capture order), with
   its provenance; ``versions_fts`` is an FTS5 index over title, description
   and body, which Datasette finds and offers as full-text search.
-- ``keywords`` and ``authors``: one row per keyword / author of a version, in
-  page order, pointing at ``versions.id`` (Datasette links and facets them).
+  Live entries, audio, gallery and video are JSON text columns (SQLite's
+  json_extract and Datasette read them).
+- ``keywords``, ``authors`` and ``credits``: one row per keyword / author /
+  credited agency of a version, in page order, pointing at ``versions.id`` (Datasette links and facets them).
 - ``removals``: articles found gone, from the edit history.
 
 The database is written beside its final name and renamed over it, so a
@@ -26,7 +28,8 @@ CREATE TABLE versions (
     id INTEGER PRIMARY KEY, article_id TEXT NOT NULL, version INTEGER, url TEXT, site TEXT,
     title TEXT, description TEXT, body TEXT, published TEXT, modified TEXT, section TEXT,
     image TEXT, language TEXT, publisher TEXT, fetched_at TEXT, origin TEXT, source TEXT,
-    removed_at TEXT
+    removed_at TEXT, edition TEXT, kind TEXT, live_entries TEXT, audio TEXT, gallery TEXT,
+    video TEXT
 );
 CREATE TABLE keywords (
     version_id INTEGER NOT NULL REFERENCES versions(id), position INTEGER NOT NULL,
@@ -36,6 +39,10 @@ CREATE TABLE authors (
     version_id INTEGER NOT NULL REFERENCES versions(id), position INTEGER NOT NULL,
     name TEXT NOT NULL
 );
+CREATE TABLE credits (
+    version_id INTEGER NOT NULL REFERENCES versions(id), position INTEGER NOT NULL,
+    agency TEXT NOT NULL
+);
 CREATE TABLE removals (
     article_id TEXT PRIMARY KEY, url TEXT, first_gone TEXT, last_checked TEXT, reason TEXT,
     location TEXT
@@ -43,6 +50,7 @@ CREATE TABLE removals (
 CREATE INDEX versions_article ON versions(article_id, fetched_at);
 CREATE INDEX keywords_keyword ON keywords(keyword);
 CREATE INDEX authors_name ON authors(name);
+CREATE INDEX credits_agency ON credits(agency);
 -- content=[versions], bracketed, is the form by which Datasette finds the index.
 CREATE VIRTUAL TABLE versions_fts USING fts5(
     title, description, body, content=[versions], content_rowid=[id]
@@ -50,7 +58,9 @@ CREATE VIRTUAL TABLE versions_fts USING fts5(
 """
 
 COLUMNS = ("article_id", "url", "site", "title", "description", "body", "published", "modified",
-           "section", "image", "language", "publisher", "fetched_at")
+           "section", "image", "language", "publisher", "fetched_at", "edition", "kind")
+JSON_COLUMNS = ("live_entries", "audio", "gallery", "video")
+LIST_TABLES = (("keywords", "keywords"), ("authors", "authors"), ("credits", "credits"))
 
 # Versions in capture order per article; the item's own number is what one run
 # saw, the export numbers all the versions it holds.
@@ -62,19 +72,24 @@ WHERE versions.id = numbered.id
 """
 
 
+def json_text(value: Any) -> str | None:
+    """A nested field as JSON; an empty list (a page with none) as NULL, like a missing one."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
+
+
 def insert_version(db: sqlite3.Connection, fields: dict[str, Any]) -> None:
     values = [fields.get("article_id") or fields.get("url")]
     values += [fields.get(column) for column in COLUMNS[1:]]
+    values += [json_text(fields.get(column)) for column in JSON_COLUMNS]
     source = fields.get("source") or {}
+    names = [*COLUMNS, *JSON_COLUMNS, "origin", "source"]
     cursor = db.execute(
-        f"INSERT INTO versions ({', '.join(COLUMNS)}, origin, source)"
-        f" VALUES ({', '.join('?' * (len(COLUMNS) + 2))})",
+        f"INSERT INTO versions ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
         [*values, origin_of(source), json.dumps(source, sort_keys=True)])
     version_id = cursor.lastrowid
-    db.executemany("INSERT INTO keywords VALUES (?, ?, ?)",
-                   [(version_id, i, str(k)) for i, k in enumerate(fields.get("keywords") or [])])
-    db.executemany("INSERT INTO authors VALUES (?, ?, ?)",
-                   [(version_id, i, str(a)) for i, a in enumerate(fields.get("authors") or [])])
+    for table, field in LIST_TABLES:
+        db.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)",
+                       [(version_id, i, str(v)) for i, v in enumerate(fields.get(field) or [])])
 
 
 def finish(db: sqlite3.Connection, removals: list[Removal]) -> None:

@@ -2,12 +2,20 @@
 
 A replay is measured in bytes of the given files (crawler/replay.py publishes
 ``replay/progress/bytes_done`` and ``bytes_total``). Live and web-archive
-runs are measured in requests: known = scheduled (``request_scheduled``) less
-dropped (``request_dropped``); done = answered (``response_received``) plus
-downloads that failed (Scrapy's ``downloader/exception_count``). Their ETA
-comes from the politeness in force: for each download slot, its remaining
-requests times its delay (AutoThrottle's current one, or DOWNLOAD_SLOTS');
-the slowest slot decides, unless the observed rate says longer (latency).
+runs are measured in requests, from the scheduler's own counts: known =
+``scheduler/enqueued``, done = ``scheduler/dequeued`` less the requests still
+in the downloader. So a request refused before the scheduler took it (the
+offsite check, the duplicate filter) is not known, a redirect or retry is one
+more request known and done, and requests that never pass the scheduler
+(robots.txt) are neither; a disk queue (JOBDIR) is counted the same way.
+
+Their ETA comes from the politeness in force: for each download slot, its
+requests scheduled and not yet out of the downloader, times its delay
+(AutoThrottle's current one, or DOWNLOAD_SLOTS'); the slowest slot decides,
+unless the observed rate says longer (latency). The per-slot count follows
+the request objects (weakly held, so one refused or dropped leaves no trace);
+requests parked in a disk queue are new objects when they come back, so with
+JOBDIR the slots undercount and the observed rate decides.
 
 Settings: PROGRESS_ENABLED, PROGRESS_INTERVAL (seconds between log lines),
 PROGRESS_BAR (a tqdm bar on stderr, only when stderr is a terminal).
@@ -19,13 +27,13 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 from datetime import timedelta
 from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Response
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler.replay import BYTES_DONE, BYTES_TOTAL
@@ -60,17 +68,6 @@ def _amount(value: float, unit: str) -> str:
     return f"{value:.1f} requests" if value != int(value) else f"{int(value)} requests"
 
 
-class SlotCounts:
-    """Requests known and done per download slot."""
-
-    def __init__(self) -> None:
-        self.known: Counter[str] = Counter()
-        self.done: Counter[str] = Counter()
-
-    def remaining(self) -> dict[str, int]:
-        return {key: max(0, self.known[key] - self.done[key]) for key in self.known}
-
-
 def politeness_eta(remaining: dict[str, int], slots: dict[str, Any], default_delay: float,
                    slot_settings: dict[str, Any] | None = None) -> float:
     """The slowest slot's remaining requests × its delay.
@@ -93,7 +90,8 @@ class Progress:
         self.crawler = crawler
         self.interval = interval
         self.want_bar = bar
-        self.counts = SlotCounts()
+        # Scheduled request → its download slot, until it leaves the downloader.
+        self.pending: WeakKeyDictionary[Request, str] = WeakKeyDictionary()
         self.started = time.monotonic()
         self.tasks: list[Any] = []
         self.bar: Any = None
@@ -109,7 +107,7 @@ class Progress:
                         settings.getbool("PROGRESS_BAR") and sys.stderr.isatty())
         for handler, signal in ((extension.scheduled, signals.request_scheduled),
                                 (extension.dropped, signals.request_dropped),
-                                (extension.received, signals.response_received),
+                                (extension.left, signals.request_left_downloader),
                                 (extension.opened, signals.spider_opened),
                                 (extension.closed, signals.spider_closed)):
             crawler.signals.connect(handler, signal=signal)
@@ -119,15 +117,17 @@ class Progress:
         return self.crawler.engine.downloader.get_slot_key(request)
 
     def scheduled(self, request: Request) -> None:
-        self.counts.known[self.slot_key(request)] += 1
+        self.pending[request] = self.slot_key(request)
 
     def dropped(self, request: Request) -> None:
-        self.counts.known[self.slot_key(request)] -= 1
+        self.pending.pop(request, None)
 
-    def received(self, response: Response, request: Request) -> None:
-        # Scrapy's robots.txt fetch goes to the downloader without the scheduler.
-        if not request.meta.get("dont_obey_robotstxt"):
-            self.counts.done[self.slot_key(request)] += 1
+    def left(self, request: Request) -> None:
+        # Answered, failed or redirected: a robots.txt fetch was never pending.
+        self.pending.pop(request, None)
+
+    def remaining(self) -> dict[str, int]:
+        return dict(Counter(self.pending.values()))
 
     def opened(self) -> None:
         self.started = time.monotonic()
@@ -153,12 +153,13 @@ class Progress:
         return self._requests_snapshot(elapsed)
 
     def _requests_snapshot(self, elapsed: float) -> Snapshot:
-        known = sum(self.counts.known.values())
-        failed = self.crawler.stats.get_value("downloader/exception_count", 0)
-        done = min(known, sum(self.counts.done.values()) + failed)
+        stats, downloader = self.crawler.stats, self.crawler.engine.downloader
+        known = stats.get_value("scheduler/enqueued", 0)
+        in_downloader = len(downloader.active)
+        done = max(0, min(known, stats.get_value("scheduler/dequeued", 0) - in_downloader))
         rate = done / elapsed
         settings = self.crawler.settings
-        eta = politeness_eta(self.counts.remaining(), self.crawler.engine.downloader.slots,
+        eta = politeness_eta(self.remaining(), downloader.slots,
                              settings.getfloat("DOWNLOAD_DELAY"), settings.getdict("DOWNLOAD_SLOTS"))
         if known > done and rate:
             # Latency can make a run slower than its delays alone.

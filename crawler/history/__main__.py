@@ -12,8 +12,8 @@ from pathlib import Path
 
 from crawler.history.diffs import html_history, page_name, text_history
 from crawler.history.rebuild import rebuild
-from crawler.outputs import (DEFAULT_SPIDER, open_history, project_settings, report_dir,
-                             state_uri)
+from crawler.outputs import (open_history, project_settings, report_dir, state_uri,
+                             store_arguments)
 from crawler.state.versions import HistoryUnsupported, VersionHistory
 from warc.paths import ReplayPathError
 
@@ -33,9 +33,8 @@ def write_diff_page(history: VersionHistory, article_id: str, path: Path) -> boo
 
 def parser() -> argparse.ArgumentParser:
     settings = project_settings()
-    main = argparse.ArgumentParser(prog="python -m crawler.history", description=__doc__)
-    main.add_argument("--spider", default=DEFAULT_SPIDER, help="whose store (default %(default)s)")
-    main.add_argument("--state", help="store URI (default: STATE_URI of the settings)")
+    main = argparse.ArgumentParser(prog="python -m crawler.history", description=__doc__,
+                                   parents=[store_arguments()])
     commands = main.add_subparsers(dest="command", required=True)
     build = commands.add_parser("rebuild", help="rebuild the history from WARC metadata records")
     build.add_argument("--from", dest="source", default=settings["WARC_DIR"],

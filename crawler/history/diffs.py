@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +26,10 @@ def page_name(article_id: str) -> str:
 
 def field_text(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(str(part) for part in value)
+        return ", ".join(field_text(part) for part in value)
+    if isinstance(value, dict):
+        # Media and live entries: their keys as words, so a changed duration is a word.
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return "" if value is None else str(value)
 
 

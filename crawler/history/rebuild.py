@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from crawler.state.versions import VersionHistory, pack_text, unpack_text
+from crawler.state.versions import VersionHistory, pack_text, text_digest, unpack_text
 from warc.paths import expand_paths
 from warc.records import Fault, iter_records
 
@@ -89,9 +89,10 @@ def rebuild(history: VersionHistory, spec: str) -> int:
 
 def _stage(history: VersionHistory, fields: dict[str, Any], written_at: str) -> None:
     article_id = fields.get("article_id") or fields.get("url")
-    if not article_id:
+    # A removal item repeats the last text, or has none: not a version.
+    if not article_id or fields.get("removed"):
         return
-    digest = hashlib.sha1((fields.get("body") or "").encode("utf-8")).digest()
+    digest = text_digest(fields)
     history.db.execute(
         "INSERT INTO staged_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
         (article_id, fields.get("fetched_at") or written_at, written_at, fields.get("url") or "",

@@ -10,11 +10,20 @@ It sits below RedirectMiddleware (600), so it sees the redirect itself, and
 looks only at live answers: an archive capture says what a page was, not
 that it is gone now. ``-a recheck=1`` asks again for the window's archived
 articles so that removals are found even when no listing names them.
+
+The first time an article is seen gone, one removal item goes to the item
+pipelines and feeds: the last archived version's fields from the edit
+history, ``removed`` and ``fetched_at`` the time it was seen gone, ``source``
+the provenance of the answer that said so. Later sightings emit nothing. An
+article the store holds without a version text gives an item with its URL,
+id and ``removed`` only (the pipelines add the edition).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
+from typing import Any
 from urllib.parse import urljoin
 
 from scrapy import Request, signals
@@ -22,6 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.items import ArticleItem
 from crawler.middlewares.provenance import STAMPED, utc_now_iso
 from crawler.outputs import for_spider
 from crawler.state import StateError, open_store
@@ -47,6 +57,22 @@ def removal_reason(request_url: str, response: Response) -> tuple[str, str | Non
     return "redirect", target
 
 
+ITEM_FIELDS = frozenset(field.name for field in dataclasses.fields(ArticleItem))
+
+
+def removal_item(history: VersionHistory, article_id: str, url: str, seen_at: str,
+                 source: dict[str, Any]) -> ArticleItem:
+    """The last archived version of an article, said gone at ``seen_at``."""
+    versions = history.versions(article_id)
+    last = versions[-1] if versions else None
+    fields = {name: value for name, value in (last.text if last else {}).items()
+              if name in ITEM_FIELDS}
+    fields.update(article_id=article_id, url=fields.get("url") or history.archived_url(article_id)
+                  or url, version=last.version if last else None, fetched_at=seen_at,
+                  source=source, removed=seen_at)
+    return ArticleItem(**fields)
+
+
 class RemovalMiddleware:
     def __init__(self, crawler: Crawler, history: VersionHistory) -> None:
         self.crawler = crawler
@@ -70,28 +96,39 @@ class RemovalMiddleware:
             logger.warning("Removed articles are not tracked: %s", e)
             raise NotConfigured from e
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         if STAMPED & set(response.flags):
             return response
         article_id = article_id_from_url(request.url)
         found = removal_reason(request.url, response) if article_id else None
         if not found:
             return response
+        seen_at = request.meta.get("fetched_at") or utc_now_iso()
         try:
-            if self.history.is_archived(article_id):
-                self._mark(article_id, request.url, *found)
+            first = self.history.is_archived(article_id) and self._mark(
+                article_id, request.url, seen_at, *found)
+            item = removal_item(self.history, article_id, request.url, seen_at,
+                                dict(request.meta.get("source") or {})) if first else None
         except sqlite3.Error:
             # The answer still goes on to the spider, which counts it as usual.
             self.crawler.stats.inc_value("removals/errors/store")
             logger.error("Could not record the removal of %s", request.url, exc_info=True)
+            return response
+        if item is not None:
+            # Through the pipelines to the feeds, like any item. No response: this
+            # one is not tied to its request yet (the engine does that later), and
+            # the item's text is the archived one, not this answer's.
+            await self.crawler.engine.scraper.start_itemproc_async(item, response=None)
         return response
 
-    def _mark(self, article_id: str, url: str, reason: str, target: str | None) -> None:
-        first = self.history.mark_removed(article_id, url, utc_now_iso(), reason, target)
+    def _mark(self, article_id: str, url: str, seen_at: str, reason: str,
+              target: str | None) -> bool:
+        first = self.history.mark_removed(article_id, url, seen_at, reason, target)
         self.crawler.stats.inc_value(f"removals/{'found' if first else 'seen_again'}/{reason}")
         if first:
             logger.info("Archived article removed (%s%s): %s", reason,
                         f" to {target}" if target else "", url)
+        return first
 
     def spider_closed(self) -> None:
         self.history.db.close()

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from itemadapter import ItemAdapter
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.state.sqlite import SqliteArticleStore
@@ -176,7 +177,7 @@ def rebuild_store(path: Path, items: Iterator[dict[str, Any]]) -> int:
 def _article_row(item: dict[str, Any]) -> dict[str, Any]:
     return {"article_id": item.get("article_id") or item.get("url") or "", "url": item.get("url") or "",
             "published": item.get("published"), "modified": item.get("modified"),
-            "digest": content_digest(item.get("body")), "seen_at": item.get("fetched_at") or "",
+            "digest": content_digest(ItemAdapter(item)), "seen_at": item.get("fetched_at") or "",
             "version": int(item.get("version") or 1)}
 
 

@@ -1,8 +1,8 @@
 """The edit history: every archived text of every article, and the articles found gone.
 
 Two tables beside ``articles`` in the SQLite store (STATE_URI). A version's
-text (title, description, body, keywords, authors, dates, section) is stored
-as zlib-compressed JSON, because bodies are most of the bytes and are read
+text is the whole item but its provenance (``source``, ``fetched_at``,
+``version``, kept in their own columns), stored as zlib-compressed JSON, because bodies are most of the bytes and are read
 only when someone looks at a history. Each version keeps its provenance: the
 item's ``source`` (live run, Common Crawl or Wayback capture, replayed WARC)
 and the time it was captured (``fetched_at``).
@@ -14,17 +14,26 @@ refuses it with HistoryUnsupported rather than pretend.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-TEXT_FIELDS = ("title", "description", "body", "keywords", "authors", "published", "modified",
-               "section")
+from crawler.items import ArticleItem
+
+# Where and when a text was captured, not what it says: columns of their own;
+# and ``removed``, which is the article's fate, kept in article_removals.
+PROVENANCE_FIELDS = ("source", "fetched_at", "version", "removed")
+# Versions recorded before whole items were stored hold only the first eight
+# of these; a reader gets None for the others.
+TEXT_FIELDS = tuple(f.name for f in dataclasses.fields(ArticleItem)
+                    if f.name not in PROVENANCE_FIELDS)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS article_versions (
@@ -83,7 +92,24 @@ class Removal:
     location: str | None
 
 
+# A page kept for its media rather than its words (validate/kept_without_body)
+# changes through these; they join the digest only when present, so the digest
+# of an ordinary article stays the SHA-1 of its body, as stores already hold it.
+MEDIA_FIELDS = ("live_entries", "audio", "gallery", "video")
+
+
+def text_digest(fields: Mapping[str, Any]) -> bytes:
+    """What makes a version new: the body, and the media payload when there is one."""
+    digest = hashlib.sha1(str(fields.get("body") or "").encode("utf-8"))
+    for name in MEDIA_FIELDS:
+        if fields.get(name):
+            digest.update(f"\0{name}\0".encode() + json.dumps(
+                fields[name], ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return digest.digest()
+
+
 def pack_text(fields: dict[str, Any]) -> bytes:
+    """The item's fields but its provenance; a field the item lacks is None."""
     text = {name: fields.get(name) for name in TEXT_FIELDS}
     return zlib.compress(json.dumps(text, ensure_ascii=False, sort_keys=True).encode("utf-8"), 6)
 
@@ -179,6 +205,14 @@ class VersionHistory:
             " ORDER BY published", ((since or date.min).isoformat(),
                                     (until or date.max).isoformat()))
         return [(article_id, url) for article_id, url in rows]
+
+    def archived_url(self, article_id: str) -> str | None:
+        """The canonical URL the store holds for an article, or None."""
+        if not self._has_articles():
+            return None
+        row = self.db.execute("SELECT url FROM articles WHERE article_id = ?",
+                              (article_id,)).fetchone()
+        return row[0] if row else None
 
     def _has_articles(self) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
