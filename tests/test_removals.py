@@ -147,3 +147,45 @@ def test_a_removal_without_a_stored_text_has_its_url_id_and_time_only(tmp_path):
 def test_emitting_removals_logs_no_error(rechecked):
     _, _, again, _, _, _ = rechecked
     assert again.log_lines("ERROR") == []
+
+
+def _middleware_with_archived(tmp_path, url: str):
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+    from crawler.middlewares.removals import RemovalMiddleware
+    from crawler.state import open_store
+    uri = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    open_store(uri).record_version("1054083153", url, "2021-12-27T10:25:00+01:00", None, b"d",
+                                   "2021-12-28T06:00:00Z")
+    crawler = get_crawler(type("Named", (Spider,), {"name": "x"}),
+                          {"STATE_URI": uri, "STATE_ENABLED": True, "HISTORY_ENABLED": True})
+    return crawler, RemovalMiddleware.from_crawler(crawler)
+
+
+def test_only_the_archived_page_says_an_article_is_gone(tmp_path):
+    # A listing naming the id under a wrong slug or with stray arguments (seen in
+    # a hostile RSS feed) answers 404 while the article stands.
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    archived = ("https://fr.sputniknews.com/20211227/"
+                "lavrov-precise-quand-se-tiendront-les-pourparlers-1054083153.html")
+    crawler, middleware = _middleware_with_archived(tmp_path, archived)
+
+    def answer_404(url: str) -> None:
+        request = Request(url)
+        asyncio.run(middleware.process_response(request, HtmlResponse(url, status=404, request=request)))
+
+    answer_404("https://fr.sputniknews.com/20211227/lavrov-1054083153.html?x=")
+    assert crawler.stats.get_value("removals/ignored/other_url") == 1
+    assert middleware.history.removal("1054083153") is None
+
+
+def test_the_amp_page_of_an_archived_article_speaks_for_it():
+    from crawler.middlewares.removals import same_article_path
+    archived = "https://fr.sputniknews.africa/20240313/le-niger-1065524510.html"
+    assert same_article_path("https://fr.sputniknews.africa/amp/20240313/le-niger-1065524510.html", archived)
+    assert not same_article_path("https://fr.sputniknews.africa/20240313/niger-1065524510.html", archived)
+    assert not same_article_path(archived, None)
+    # The archived page on the edition's other host, or on a mirror, is the article's own.
+    assert same_article_path(archived.replace("fr.sputniknews.africa", "fr.sputniknews.com"), archived)
+    assert same_article_path("http://127.0.0.1:8080/20240313/le-niger-1065524510.html", archived)

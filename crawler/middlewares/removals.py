@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import sqlite3
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -37,11 +37,24 @@ from crawler.outputs import for_spider
 from crawler.state import StateError, open_store
 from crawler.state.guard import stop_when_opened
 from crawler.state.versions import HistoryUnsupported, VersionHistory, history_for
-from crawler.urls import article_id_from_url
+from crawler.urls import article_id_from_url, canonical_article_url
 
 logger = logging.getLogger(__name__)
 
 GONE_STATUSES = frozenset({404, 410})
+
+
+def same_article_path(request_url: str, archived_url: str | None) -> bool:
+    """Whether a request asks for the page the article was archived as.
+
+    Only that page's answer speaks for the article: a listing may name the id
+    under a wrong slug or with stray arguments, and such a URL can 404 while
+    the article stands. Hosts may differ (the edition's other host, a mirror,
+    ``-a site``); AMP and mobile forms count as the article's own page.
+    """
+    if not archived_url:
+        return False
+    return urlsplit(canonical_article_url(request_url)).path == urlsplit(archived_url).path
 
 
 def removal_reason(request_url: str, response: Response) -> tuple[str, str | None] | None:
@@ -105,7 +118,13 @@ class RemovalMiddleware:
             return response
         seen_at = request.meta.get("fetched_at") or utc_now_iso()
         try:
-            first = self.history.is_archived(article_id) and self._mark(
+            if not same_article_path(request.url, self.history.archived_url(article_id)):
+                if self.history.is_archived(article_id):
+                    self.crawler.stats.inc_value("removals/ignored/other_url")
+                    logger.debug("Not a removal: %s is not the URL %s was archived under",
+                                 request.url, article_id)
+                return response
+            first = self._mark(
                 article_id, request.url, seen_at, *found)
             item = removal_item(self.history, article_id, request.url, seen_at,
                                 dict(request.meta.get("source") or {})) if first else None
