@@ -9,10 +9,11 @@ timeout lets several crawler processes share one directory.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+
+from warc.sqlite_wal import connect_wal
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +47,7 @@ class DigestIndex:
         # autocommit mode: every insert is its own short transaction, so a
         # crash never leaves a half-written batch and other writers are not
         # blocked by a long-held lock.
-        self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None)
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db = connect_wal(self.path, BUSY_TIMEOUT_MS)
         # NORMAL is durable against process crashes in WAL mode; only an OS
         # crash may lose the last commits, which merely costs a duplicate.
         self._db.execute("PRAGMA synchronous = NORMAL")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import sqlite3
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.state.sqlite import BUSY_TIMEOUT_MS, path_from_uri
+from warc.sqlite_wal import connect_wal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -68,9 +68,7 @@ class HeldCapture:
 class SqliteCaptureStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db = connect_wal(path, BUSY_TIMEOUT_MS)
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute(SCHEMA)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from crawler.state import ArchivedArticle, StateError, StateURIError, damaged_store_message
+from warc.sqlite_wal import connect_wal
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -67,9 +68,7 @@ class SqliteArticleStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         with store_errors(path):
-            self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db = connect_wal(path, BUSY_TIMEOUT_MS)
             # Committed transactions survive a process kill in WAL mode even so; full
             # fsync on every item would only guard against power loss, at a high cost.
             self.db.execute("PRAGMA synchronous = NORMAL")
