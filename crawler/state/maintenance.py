@@ -34,6 +34,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.outputs import feed_items
 from crawler.state.sqlite import SqliteArticleStore
 from pipelines.dedupe import content_digest
 from warc.digests import DB_NAME as DIGESTS_NAME
@@ -128,16 +129,7 @@ def is_digest_index(path: Path) -> bool:
 
 def items_from_feeds(directory: Path) -> Iterator[dict[str, Any]]:
     """Items of every JSON Lines feed below ``directory``; a line cut by a kill is skipped."""
-    for feed in sorted(directory.rglob("*.jsonl")):
-        with open(feed, encoding="utf-8", errors="replace") as fh:
-            for number, line in enumerate(fh, 1):
-                try:
-                    item = json.loads(line)
-                except ValueError:
-                    logger.warning("Skipped line %s of %s: not a JSON item", number, feed)
-                    continue
-                if isinstance(item, dict):
-                    yield item
+    return feed_items(sorted(directory.rglob("*.jsonl")))
 
 
 def items_from_warc(directory: Path) -> Iterator[dict[str, Any]]:
