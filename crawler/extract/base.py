@@ -14,13 +14,14 @@ from typing import Any, ClassVar
 from lxml import etree
 
 from crawler.editions import Edition
-from crawler.extract.blocks import Element, element_text, first, texts
+from crawler.extract.blocks import Element, element_text, texts
 from crawler.extract.conventions import section_from_url, split_credits, strip_teaser_suffix
 from crawler.extract.errors import NotAnArticle
 from crawler.extract.jsonld import breadcrumb_section
 from crawler.extract.kinds import classify, has_media
 from crawler.extract.media import media_of
 from crawler.extract.page import Page
+from crawler.extract.selectors import Selector
 from crawler.normalize import (
     ARTICLE_FIELDS, canonical_url, host_of, normalize_datetime, normalize_language,
     split_list,
@@ -266,20 +267,35 @@ class ArticleLayout:
         return self._visible_text(self._SECTION)
 
     def _visible_tags(self) -> list[str]:
-        return texts(self._TAGS, self.root) if self._TAGS is not None else []
+        return texts(self._all(self._TAGS, self.root))
 
     def _visible_authors(self) -> list[str]:
-        return texts(self._AUTHORS, self.root) if self._AUTHORS is not None else []
+        return texts(self._all(self._AUTHORS, self.root))
 
     def _visible_image(self) -> str | None:
-        image = first(self._IMAGES, self.root) if self._IMAGES is not None else None
+        image = self._first(self._IMAGES, self.root)
         return image.get("src") if image is not None else None
 
-    def _visible_text(self, selector: etree.XPath | None) -> str | None:
+    def _visible_text(self, selector: Selector | None) -> str | None:
         return element_text(self._visible(selector))
 
-    def _visible(self, selector: etree.XPath | None) -> Element | None:
-        return first(selector, self.root) if selector is not None else None
+    def _visible(self, selector: Selector | None) -> Element | None:
+        return self._first(selector, self.root)
+
+    # --- looking things up -----------------------------------------------------
+
+    def _all(self, selector: etree.XPath | Selector | None,
+             context: Element | None) -> list[Element]:
+        """Every match under ``context``; none looked for where the page's
+        source rules them out (extract.selectors)."""
+        if selector is None or context is None or not self.page.may_match(selector):
+            return []
+        return selector(context)
+
+    def _first(self, selector: etree.XPath | Selector | None,
+               context: Element | None) -> Element | None:
+        found = self._all(selector, context)
+        return found[0] if found else None
 
     def _visible_body(self) -> list[str]:
         """The article's paragraphs, sub-headings included, boxes and ads left out."""

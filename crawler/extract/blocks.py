@@ -5,14 +5,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from lxml import etree
-from parsel.csstranslator import HTMLTranslator
 
+from crawler.extract.selectors import Selector
 from crawler.normalize import clean_text
 
 Element = Any  # lxml.html.HtmlElement; lxml ships no usable type stubs
 Skip = Callable[[Element], bool]
-
-_TRANSLATOR = HTMLTranslator()
 
 # Never text a reader sees as part of the article.
 SKIPPED_TAGS = frozenset({
@@ -34,16 +32,16 @@ class _Break:
 _BREAK = _Break()
 
 
-def css(expression: str) -> etree.XPath:
-    """A CSS selector compiled once to an lxml XPath (use as class attribute)."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(expression))
+def css(expression: str) -> Selector:
+    """A CSS selector compiled once (use as class attribute); see extract.selectors."""
+    return Selector(expression)
 
 
 def xpath(expression: str) -> etree.XPath:
     return etree.XPath(expression)
 
 
-def first(selector: etree.XPath, context: Element | None) -> Element | None:
+def first(selector: etree.XPath | Selector, context: Element | None) -> Element | None:
     if context is None:
         return None
     found = selector(context)
@@ -113,8 +111,6 @@ def element_text(element: Element | None, skip: Skip = _never) -> str | None:
     return clean_text(" ".join(paragraphs(element, skip))) if element is not None else None
 
 
-def texts(selector: etree.XPath, context: Element | None) -> list[str]:
-    """Text of every match, empty ones dropped (tags, author names)."""
-    if context is None:
-        return []
-    return [text for text in map(element_text, selector(context)) if text]
+def texts(elements: list[Element]) -> list[str]:
+    """Text of every element, empty ones dropped (tags, author names)."""
+    return [text for text in map(element_text, elements) if text]

@@ -7,20 +7,23 @@ skipped (pages carry truncated and hand-edited ones).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
-from crawler.extract.blocks import Element, xpath
+from crawler.extract.blocks import Element
 from crawler.normalize import clean_text
 
-_SCRIPTS = xpath("//script[@type='application/ld+json']")
 ARTICLE_TYPES = frozenset({"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                            "opinionnewsarticle", "blogposting", "liveblogposting"})
 
 
-def json_ld_objects(root: Element) -> list[dict[str, Any]]:
-    """Every JSON-LD object of the page, ``@graph`` members included, in page order."""
+def json_ld_objects(scripts: Iterable[Element]) -> list[dict[str, Any]]:
+    """Every JSON-LD object in the page's ``scripts``, ``@graph`` members
+    included, in page order."""
     found: list[dict[str, Any]] = []
-    for script in _SCRIPTS(root):
+    for script in scripts:
+        if script.get("type") != "application/ld+json":
+            continue
         try:
             data = json.loads(script.text or "", strict=False)
         except ValueError:

@@ -24,11 +24,7 @@ _ID_2014 = re.compile(r"/\d{8}/(?P<id>\d{7,12})(?:/[^/]*|\.html)?/?$")
 
 class Layout2014(Layout2016):
     NAME = "2014"
-    ROOT = xpath(
-        "//div[contains(concat(' ', normalize-space(@class), ' '), ' b-article ')]"
-        "[.//*[@itemprop='articleBody']]"
-        "[not(.//*[contains(concat(' ', normalize-space(@class), ' '), ' b-article__text ')])]"
-    )
+    ROOT = css("div.b-article:has([itemprop=articleBody]):not(:has(.b-article__text))")
 
     _TITLE = css(".b-article__header h1, h1")
     _TEXT = css("[itemprop=articleBody]")

@@ -7,7 +7,7 @@ URLs of that era look like ``/international/201903151040353449-slug/``.
 from __future__ import annotations
 
 from crawler.extract.base import ArticleLayout
-from crawler.extract.blocks import Element, css, element_text, first, has_class, paragraphs
+from crawler.extract.blocks import Element, css, element_text, has_class, paragraphs
 from crawler.normalize import find_visible_datetime
 
 
@@ -33,7 +33,7 @@ class Layout2016(ArticleLayout):
     _SKIPPED_CLASSES = ("b-inject", "b-banner")
 
     def _visible_body(self) -> list[str]:
-        return paragraphs(first(self._TEXT, self.root), skip=self._is_boxed)
+        return paragraphs(self._first(self._TEXT, self.root), skip=self._is_boxed)
 
     def _is_boxed(self, element: Element) -> bool:
         if element.tag == "figure":
@@ -42,10 +42,10 @@ class Layout2016(ArticleLayout):
 
     def _visible_published(self) -> list[str | None]:
         # datetime= is newsroom wall-clock time without an offset, like the text.
-        time = first(self._DATELINE, self.root)
+        time = self._first(self._DATELINE, self.root)
         if time is None:
             return []
         return [time.get("datetime"), find_visible_datetime(element_text(time))]
 
     def _visible_modified(self) -> list[str | None]:
-        return [find_visible_datetime(element_text(first(self._DATELINE_MODIFIED, self.root)))]
+        return [find_visible_datetime(element_text(self._first(self._DATELINE_MODIFIED, self.root)))]

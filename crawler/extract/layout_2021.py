@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from crawler.extract.base import ArticleLayout
-from crawler.extract.blocks import Element, css, element_text, first, has_class, paragraphs
+from crawler.extract.blocks import Element, css, element_text, has_class, paragraphs
 from crawler.extract.media import live_time
 from crawler.normalize import find_visible_datetime
 
@@ -57,7 +57,8 @@ class Layout2021(ArticleLayout):
     def _visible_body(self) -> list[str]:
         if self.root is None:
             return []
-        text = [paragraph for block in self._BLOCKS(self.root) for paragraph in self._block(block)]
+        text = [paragraph for block in self._all(self._BLOCKS, self.root)
+                for paragraph in self._block(block)]
         return text + [f"{entry['time'] or ''} — {entry['text']}".lstrip(" —")
                        for entry in self._entries]
 
@@ -67,7 +68,7 @@ class Layout2021(ArticleLayout):
             return paragraphs(block, skip=self._is_boxed)
         if kind == "photolenta" and self._pictures:
             # A gallery's captions are its text, in the order of the pictures.
-            return [caption for caption in map(self._caption, self._PHOTOS(block)) if caption]
+            return [caption for caption in map(self._caption, self._all(self._PHOTOS, block)) if caption]
         return []
 
     def _is_boxed(self, element: Element) -> bool:
@@ -80,13 +81,13 @@ class Layout2021(ArticleLayout):
 
     @cached_property
     def _entries(self) -> list[dict[str, Any]]:
-        entries = self._LIVE_ENTRIES(self.root) if self.root is not None else []
+        entries = self._all(self._LIVE_ENTRIES, self.root)
         return [entry for entry in map(self._entry, entries) if entry["text"]]
 
     def _entry(self, item: Element) -> dict[str, Any]:
-        title = element_text(first(self._LIVE_TITLE, item))
-        text = paragraphs(first(self._LIVE_TEXT, item), skip=self._is_boxed)
-        time = live_time(first(self._LIVE_TIME, item), self.edition.zone_on(self._url_day))
+        title = element_text(self._first(self._LIVE_TITLE, item))
+        text = paragraphs(self._first(self._LIVE_TEXT, item), skip=self._is_boxed)
+        time = live_time(self._first(self._LIVE_TIME, item), self.edition.zone_on(self._url_day))
         return {"time": time, "text": "\n\n".join(filter(None, [title, *text]))}
 
     def gallery(self) -> list[dict[str, str | None]]:
@@ -95,29 +96,29 @@ class Layout2021(ArticleLayout):
     @cached_property
     def _pictures(self) -> list[dict[str, str | None]]:
         # Found once: kind() and the body ask too. One picture is an illustration.
-        photos = self._PHOTOS(self.root) if self.root is not None else []
+        photos = self._all(self._PHOTOS, self.root)
         pictures = [{"image": self._photo_image(photo), "caption": self._caption(photo)}
                     for photo in photos]
         return pictures if len(pictures) > 1 else []
 
     def _caption(self, photo: Element) -> str | None:
-        return element_text(first(self._PHOTO_CAPTION, photo))
+        return element_text(self._first(self._PHOTO_CAPTION, photo))
 
     def _photo_image(self, photo: Element) -> str | None:
-        image = first(self._PHOTO_IMAGE, photo)
+        image = self._first(self._PHOTO_IMAGE, photo)
         return self.page.absolute(image.get("src")) if image is not None else None
 
     def _is_infographic(self) -> bool:
-        return first(self._INFOGRAPHIC, self.root) is not None
+        return self._first(self._INFOGRAPHIC, self.root) is not None
 
     # --- dates --------------------------------------------------------------
 
     def _visible_published(self) -> list[str | None]:
         # data-unixtime is exact; the text is wall-clock time in the newsroom.
-        return self._dateline(first(self._DATELINE, self.root))
+        return self._dateline(self._first(self._DATELINE, self.root))
 
     def _visible_modified(self) -> list[str | None]:
-        return self._dateline(first(self._DATELINE_MODIFIED, self.root))
+        return self._dateline(self._first(self._DATELINE_MODIFIED, self.root))
 
     @staticmethod
     def _dateline(element: Element | None) -> list[str | None]:

@@ -9,18 +9,13 @@ which becomes the item's URL (the AMP address stays in ``source``).
 """
 from __future__ import annotations
 
-from crawler.extract.blocks import css, xpath
+from crawler.extract.blocks import css
 from crawler.extract.layout_2016 import Layout2016
 from crawler.extract.layout_2021 import Layout2021
 from crawler.extract.page import Page
 
-# <html amp> or <html ⚡>, and the AMP runtime every valid AMP page loads.
-_AMP_MARK = xpath("/html[@amp or @*[name() = '⚡']]"
-                  " | //script[starts-with(@src, 'https://cdn.ampproject.org/')]")
-
-
 def is_amp(page: Page) -> bool:
-    return page.first(_AMP_MARK) is not None
+    return page.is_amp
 
 
 class LayoutAmp2021(Layout2021):

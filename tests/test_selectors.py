@@ -1,0 +1,88 @@
+"""Selectors skip pages whose source rules out a match, and only those."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawler.editions import SPUTNIK_FR
+from crawler.extract import read_article
+from crawler.extract.page import Page
+from crawler.extract.selectors import PageSource, Selector
+
+PAGES = Path(__file__).resolve().parents[1] / "samples" / "pages"
+# Each kind of page and each layout whose selectors have something to skip.
+SAMPLES = ["live-1095109728", "podcast-1072150321", "gallery-1056912345", "video-1058123456",
+           "article-1015401831", "article-1054083153", "amp-1065524510"]
+
+
+def response(body: bytes, url: str = "https://fr.sputniknews.com/20211227/1054083153.html"
+             ) -> HtmlResponse:
+    return HtmlResponse(url=url, body=body, encoding="utf-8")
+
+
+@pytest.mark.parametrize("css, source, expected", [
+    (".article__body", '<div class="article__body">', True),
+    (".article__body", '<div class="b-article__text">', False),
+    ("div.article:has(.article__body, h1.article__title)", '<div class="article"><h1 class="article__title">', True),
+    ("div.article:has(.article__body, h1.article__title)", '<div class="b-article b-article__text">', False),
+    (".article__announce audio", '<div class="article__announce"><AUDIO src=a>', True),
+    (".article__announce audio", '<div class="article__announce"><video>', False),
+    ("[data-type=photolenta] img", '<div data-type="photolenta"><img>', True),
+    ("[data-type=photolenta] img", '<div data-type="text"><img>', False),
+    ("div:not(.boxed)", "<div>", True),  # what :not() excludes is never required
+    ("[data-type!=banner]", "<div>", True),
+    (":is(.article__body, .b-article__text)", '<div class="b-article__text">', True),
+    ("p.lead", 'text <b class="lead">', True),  # the parser adds <p> of its own
+])
+def test_a_selector_needs_what_it_names(css: str, source: str, expected: bool) -> None:
+    assert Selector(css).may_match(PageSource(source)) is expected
+
+
+@pytest.mark.parametrize("source, exact", [
+    ("<p>l&#39;OTAN &#x27;x&#x27; &amp; &nbsp;</p>", True),
+    ('<div class="&#97;rticle__body">', False),
+    ('<div class="article&#x5F;_body">', False),
+    ('<div class="article&#45;body">', False),
+    ('<div class="article\x00__body">', False),
+])
+def test_names_hidden_by_references_or_nul_make_every_selector_run(source: str, exact: bool) -> None:
+    page_source = PageSource(source)
+    assert page_source.exact is exact
+    assert Selector(".article__body").may_match(page_source) is (not exact or "article__body" in source)
+
+
+def _hide(body: bytes, spell) -> bytes:
+    """Every class attribute's value respelled by ``spell``."""
+    return re.sub(rb'class="([^"]*)"', lambda m: b'class="' + spell(m.group(1)) + b'"', body)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize("spell", [
+    lambda value: b"".join(b"&#%d;" % byte if 97 <= byte <= 122 else bytes([byte]) for byte in value),
+    lambda value: value.replace(b"__", b"_\x00_"),
+], ids=["references", "nul"])
+def test_pages_spelling_class_names_oddly_read_the_same(name: str, spell) -> None:
+    body = (PAGES / f"{name}.html").read_bytes()
+    plain = read_article(response(body), SPUTNIK_FR)
+    odd = read_article(response(_hide(body, spell)), SPUTNIK_FR)
+    assert odd == plain
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_skipping_changes_no_field(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = (PAGES / f"{name}.html").read_bytes()
+    skipping = read_article(response(body), SPUTNIK_FR)
+    monkeypatch.setattr(Page, "may_match", lambda self, selector: True)
+    assert read_article(response(body), SPUTNIK_FR) == skipping
+
+
+def test_an_ordinary_article_skips_the_parts_it_has_not() -> None:
+    page = Page.from_response(response((PAGES / "article-1054083153.html").read_bytes()))
+    from crawler.extract.layout_2021 import Layout2021
+
+    assert page.may_match(Layout2021._BLOCKS)
+    for part in (Layout2021._LIVE_ENTRIES, Layout2021._PHOTOS, Layout2021._PLAYER):
+        assert not page.may_match(part), part
