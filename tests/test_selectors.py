@@ -18,8 +18,10 @@ SAMPLES = ["live-1095109728", "podcast-1072150321", "gallery-1056912345", "video
            "article-1015401831", "article-1054083153", "amp-1065524510"]
 
 
-def response(body: bytes, url: str = "https://fr.sputniknews.com/20211227/1054083153.html"
-             ) -> HtmlResponse:
+URL = "https://fr.sputniknews.com/20211227/1054083153.html"
+
+
+def response(body: bytes, url: str = URL) -> HtmlResponse:
     return HtmlResponse(url=url, body=body, encoding="utf-8")
 
 
@@ -38,20 +40,38 @@ def response(body: bytes, url: str = "https://fr.sputniknews.com/20211227/105408
     ("p.lead", 'text <b class="lead">', True),  # the parser adds <p> of its own
 ])
 def test_a_selector_needs_what_it_names(css: str, source: str, expected: bool) -> None:
-    assert Selector(css).may_match(PageSource(source)) is expected
+    assert Selector(css).may_match(PageSource(source.encode(), "utf-8")) is expected
 
 
 @pytest.mark.parametrize("source, exact", [
-    ("<p>l&#39;OTAN &#x27;x&#x27; &amp; &nbsp;</p>", True),
+    ("<p>l&#39;OTAN &#x27;x&#x27; &amp; &nbsp; &#8212; &#0039;</p>", True),
+    ('<div class="&#0097;rticle__body">', False),
+    ('<div class="article&#X5f;_body">', False),
     ('<div class="&#97;rticle__body">', False),
     ('<div class="article&#x5F;_body">', False),
     ('<div class="article&#45;body">', False),
     ('<div class="article\x00__body">', False),
 ])
 def test_names_hidden_by_references_or_nul_make_every_selector_run(source: str, exact: bool) -> None:
-    page_source = PageSource(source)
+    page_source = PageSource(source.encode(), "utf-8")
     assert page_source.exact is exact
     assert Selector(".article__body").may_match(page_source) is (not exact or "article__body" in source)
+
+
+def test_names_in_an_encoding_that_is_not_ascii_based_are_not_ruled_out() -> None:
+    source = '<div class="b-article">'
+    assert Selector(".article__body").may_match(PageSource(source.encode("utf-16"), "utf-16"))
+    assert not Selector(".article__body").may_match(PageSource(source.encode("cp1251"), "cp1251"))
+    assert Selector(".статья").may_match(PageSource(source.encode(), "utf-8"))
+
+
+def test_a_page_in_utf16_reads_the_same_as_in_utf8() -> None:
+    text = (PAGES / "article-1054083153.html").read_text("utf-8").replace('charset="utf-8"', "")
+    utf8 = read_article(HtmlResponse(url=URL, body=text.encode("utf-8"), encoding="utf-8"),
+                        SPUTNIK_FR)
+    utf16 = read_article(HtmlResponse(url=URL, body=text.encode("utf-16"), encoding="utf-16"),
+                         SPUTNIK_FR)
+    assert utf16 == utf8
 
 
 def _hide(body: bytes, spell) -> bytes:
@@ -86,3 +106,11 @@ def test_an_ordinary_article_skips_the_parts_it_has_not() -> None:
     assert page.may_match(Layout2021._BLOCKS)
     for part in (Layout2021._LIVE_ENTRIES, Layout2021._PHOTOS, Layout2021._PLAYER):
         assert not page.may_match(part), part
+
+
+@pytest.mark.parametrize("code", range(0, 300))
+def test_a_reference_makes_the_page_inexact_iff_it_spells_a_name_character(code: int) -> None:
+    spells_name = re.fullmatch(r"[A-Za-z0-9_-]", chr(code)) is not None
+    for reference in (f"&#{code};", f"&#00{code}", f"&#x{code:x};", f"&#X{code:04X}"):
+        source = f'<div class="x{reference}y">'.encode()
+        assert (not PageSource(source, "utf-8").exact) is spells_name, reference

@@ -185,7 +185,7 @@ class Page:
 
     @cached_property
     def source(self) -> PageSource:
-        return PageSource(self.response.text)
+        return PageSource(self.response.body, self.response.encoding)
 
     def may_match(self, selector: etree.XPath | Selector) -> bool:
         """False when the page's source rules out any match (extract.selectors)."""

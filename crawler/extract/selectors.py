@@ -6,18 +6,20 @@ main video …) that an ordinary article does not have, and lxml answers
 layout's container is looked for in vain too. Those walks were a third of
 extraction (docs/benchmarks.md). A class, id or attribute value the
 selector names can only be in the parsed tree if it is spelled out in the
-source, so a substring test on the page's text rules most of them out first.
+source, so a substring test on the page's raw body rules most of them out
+first (bytes: a search of the decoded text was slower than the walks it saved).
 
 That holds unless the source spells such a name with character references
-(``&#97;rticle``) or hides it behind NUL characters (the parser drops them):
-``PageSource.exact`` is false for such a page, and every selector is then
-evaluated. Tag names are compared lowercased, and the tags the HTML parser
-adds on its own (``html``, ``head``, ``body``, ``p``) are never required.
+(``&#97;rticle``), hides it behind NUL characters (the parser drops them), or
+is in an encoding that does not write ASCII as ASCII (UTF-16): then
+``PageSource.exact`` is false, and every selector is evaluated. Names outside
+ASCII are never ruled out. Tag names are compared lowercased, and the tags the
+HTML parser adds on its own (``html``, ``head``, ``body``, ``p``) are never
+required.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -29,52 +31,58 @@ from parsel.csstranslator import HTMLTranslator
 _TRANSLATOR = HTMLTranslator()
 # Added by libxml2's HTML parser where the source has none.
 _IMPLIED_TAGS = frozenset({"html", "head", "body", "p"})
-_NUMERIC_REFERENCE = re.compile(r"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,9})")
-_NAME_CHARACTER = re.compile(r"[A-Za-z0-9_-]")
-# Attribute tests whose value must be in the attribute as written ("!=" is not one).
-_CONTAINING_OPERATORS = frozenset({"=", "~=", "|=", "^=", "$=", "*="})
-
-# What a selector needs: a test of the page's source.
-Need = Callable[["PageSource"], bool]
-
+# A numeric character reference to a letter, digit, "_" or "-" (leading zeros allowed).
+_NAME_REFERENCE = re.compile(
+    rb"&#0*(?:45|4[89]|5[0-7]|6[5-9]|[78][0-9]|9[05789]|1[01][0-9]|12[0-2])(?![0-9])"
+    rb"|&#[xX]0*(?:2[dD]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])(?![0-9a-fA-F])"
+)
+# Every character a name can be spelled with, and "<": an encoding that writes
+# them as these very bytes (UTF-8 and every other ASCII-based one) lets the
+# tests below run on the raw body, bytes being much quicker to search than text.
+_NAME_PROBE = "<ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+_ATTRIBUTE_OPERATORS = frozenset({"=", "~=", "|=", "^=", "$=", "*="})
 
 class PageSource:
-    """The page's text, asked whether a name can be in its parsed tree."""
+    """The page's raw body, asked whether a name can be in its parsed tree."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.exact = "\x00" not in text and not _spells_names_with_references(text)
+    def __init__(self, body: bytes, encoding: str) -> None:
+        self.body = body
+        self._found: dict[str, bool] = {}
+        self.exact = (_writes_names_as_ascii(encoding) and b"\x00" not in body
+                      and _NAME_REFERENCE.search(body) is None)
 
     @cached_property
-    def lowered(self) -> str:
-        return self.text.lower()
+    def lowered(self) -> bytes:
+        return self.body.lower()
 
-    def has(self, literal: str) -> bool:
-        return not self.exact or literal in self.text
-
-    def has_tag(self, name: str) -> bool:
-        return not self.exact or name in _IMPLIED_TAGS or f"<{name}" in self.lowered
-
-
-def _spells_names_with_references(text: str) -> bool:
-    """Whether a numeric character reference stands for a letter, digit, ``_`` or ``-``."""
-    for match in _NUMERIC_REFERENCE.finditer(text):
-        number = match.group(1)
-        code = int(number[1:], 16) if number[0] in "xX" else int(number)
-        if code < 128 and _NAME_CHARACTER.match(chr(code)):
+    def has(self, name: str) -> bool:
+        """Whether the ASCII ``name`` (a tag as ``<tag``) may be in the page."""
+        if not self.exact:
             return True
-    return False
+        found = self._found.get(name)
+        if found is None:  # selectors share names: search the body once for each
+            text = self.lowered if name.startswith("<") else self.body
+            found = self._found[name] = name.encode("ascii") in text
+        return found
+
+
+def _writes_names_as_ascii(encoding: str) -> bool:
+    try:
+        return _NAME_PROBE.encode(encoding) == _NAME_PROBE.encode("ascii")
+    except (LookupError, UnicodeError):
+        return False
 
 
 class Selector:
-    """A CSS selector compiled once to an lxml XPath, callable like one, and
-    ``need``: whether a page's source can hold a match at all."""
+    """A CSS selector compiled once to an lxml XPath, callable like one, that
+    knows whether a page's source can hold a match at all."""
 
     def __init__(self, expression: str) -> None:
         self.expression = expression
         self.xpath = etree.XPath(_TRANSLATOR.css_to_xpath(expression))
-        self.need = _any([_need_of(selector.parsed_tree)
-                          for selector in cssselect.parse(expression)])
+        # Ways to match, each a set of names the source must spell (all of them).
+        self.needs = _any([_needs_of(selector.parsed_tree)
+                           for selector in cssselect.parse(expression)])
 
     def __call__(self, context: Any) -> Any:
         return self.xpath(context)
@@ -83,55 +91,55 @@ class Selector:
         return f"Selector({self.expression!r})"
 
     def may_match(self, source: PageSource | None) -> bool:
-        return source is None or self.need(source)
+        return source is None or any(all(map(source.has, names)) for names in self.needs)
 
 
-def _always(source: PageSource) -> bool:
-    return True
+# A selector's needs: the sets of names of which one must be all in the source.
+# Tag names are written "<tag". Kept short: the selectors are a few parts each.
+Needs = frozenset[frozenset[str]]
+ALWAYS: Needs = frozenset({frozenset()})
 
 
-def _all(needs: list[Need]) -> Need:
-    needs = [need for need in needs if need is not _always]
-    if not needs:
-        return _always
-    return lambda source: all(need(source) for need in needs)
+def _all(parts: list[Needs]) -> Needs:
+    combined: set[frozenset[str]] = {frozenset()}
+    for needs in parts:
+        combined = {names | more for names in combined for more in needs}
+    return ALWAYS if frozenset() in combined else frozenset(combined)
 
 
-def _any(needs: list[Need]) -> Need:
-    if not needs or any(need is _always for need in needs):
-        return _always
-    return lambda source: any(need(source) for need in needs)
+def _any(parts: list[Needs]) -> Needs:
+    union = frozenset().union(*parts) if parts else ALWAYS
+    return ALWAYS if frozenset() in union else union
 
 
-def _literal(text: str) -> Need:
-    return lambda source: source.has(text)
+def _name(literal: str) -> Needs:
+    # A name outside ASCII may be spelled by references PageSource does not
+    # look for: it is never required.
+    return frozenset({frozenset({literal})}) if literal and literal.isascii() else ALWAYS
 
 
-def _tag(name: str) -> Need:
-    return lambda source: source.has_tag(name)
-
-
-def _need_of(node: Any) -> Need:
+def _needs_of(node: Any) -> Needs:
     """What the parsed selector ``node`` needs; anything not understood needs nothing."""
     if isinstance(node, css_parser.Element):
-        name = (node.element or "*").lower()
-        return _always if name == "*" or node.namespace else _tag(name)
+        tag = (node.element or "*").lower()
+        unsure = tag == "*" or node.namespace or tag in _IMPLIED_TAGS
+        return ALWAYS if unsure else _name(f"<{tag}")
     if isinstance(node, css_parser.Class):
-        return _all([_need_of(node.selector), _literal(node.class_name)])
+        return _all([_needs_of(node.selector), _name(node.class_name)])
     if isinstance(node, css_parser.Hash):
-        return _all([_need_of(node.selector), _literal(node.id)])
+        return _all([_needs_of(node.selector), _name(node.id)])
     if isinstance(node, css_parser.Attrib):
         value = getattr(node.value, "value", node.value)
-        needed = value and node.operator in _CONTAINING_OPERATORS and not node.flag
-        literal = _literal(value) if needed else _always
-        return _all([_need_of(node.selector), literal])
+        needed = value and node.operator in _ATTRIBUTE_OPERATORS and not node.flag
+        return _all([_needs_of(node.selector), _name(value) if needed else ALWAYS])
     if isinstance(node, css_parser.CombinedSelector):
-        return _all([_need_of(node.selector), _need_of(node.subselector)])
+        return _all([_needs_of(node.selector), _needs_of(node.subselector)])
     if isinstance(node, css_parser.Relation):  # :has(a, b): one of them
-        inner = _any([_need_of(selector.parsed_tree) for _, selector in node.arguments])
-        return _all([_need_of(node.selector), inner])
+        inner = _any([_needs_of(selector.parsed_tree) for _, selector in node.arguments])
+        return _all([_needs_of(node.selector), inner])
     if isinstance(node, (css_parser.Matching, css_parser.SpecificityAdjustment)):
-        return _all([_need_of(node.selector), _any([_need_of(s) for s in node.selector_list])])
+        inner = _any([_needs_of(selector) for selector in node.selector_list])
+        return _all([_needs_of(node.selector), inner])
     if isinstance(node, (css_parser.Negation, css_parser.Pseudo, css_parser.Function)):
-        return _need_of(node.selector)  # what :not() excludes is not needed
-    return _always
+        return _needs_of(node.selector)  # what :not() excludes is not needed
+    return ALWAYS
