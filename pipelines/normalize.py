@@ -29,12 +29,13 @@ class NormalizePipeline:
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        fields = {name: adapter.get(name) for name in adapter.field_names()}
+        names = list(adapter.field_names())
+        fields = {name: adapter.get(name) for name in names}
         edition = self.edition_of(adapter)
         for name, value in normalize_fields(fields, edition).items():
-            if name in adapter.field_names():
+            if name in fields:
                 adapter[name] = value
-        if "edition" in adapter.field_names() and not adapter.get("edition") and edition.name:
+        if "edition" in names and not adapter.get("edition") and edition.name:
             adapter["edition"] = edition.name
         self.crawler.stats.inc_value("normalize/items")
         return item

@@ -165,11 +165,11 @@ class ArticleLayout:
         )
 
     def image(self) -> str | None:
+        # The pictures in the markup are looked for only when the head names none.
         return self._first_url(
             self.page.meta("og:image"),
             self.page.microdata("image", sub="url"),
-            self._visible_image(),
-        )
+        ) or self._first_url(self._visible_image())
 
     def body(self) -> str | None:
         # The microdata copy runs paragraphs together: only when nothing is visible.

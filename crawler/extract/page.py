@@ -89,7 +89,8 @@ def read_item(scope: Element) -> MicroItem:
     return item
 
 
-_SCOPES = xpath("//*[@itemscope][@itemtype]")
+# From the root element down, one axis step: "//" walks every node twice over.
+_SCOPES = xpath("descendant-or-self::*[@itemscope][@itemtype]")
 _HTML_LANG = xpath("/html/@lang")
 # Where every valid AMP page loads the AMP runtime from.
 _AMP_RUNTIME = "https://cdn.ampproject.org/"
