@@ -167,6 +167,10 @@ _OTHER_CONTROLS = "".join(chr(code) for code in (*range(0x00, 0x20), *range(0x7F
 # runs over every text of every page (profiled: a third of replay time).
 _DROPPED = re.compile(f"[{re.escape(_INVISIBLE + _OTHER_CONTROLS)}]")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+# What clean_text could change: a character dropped or decoded, whitespace
+# other than single inner spaces. Text without any (and in NFC) is returned
+# as it is: most text reaching the pipeline was cleaned by the extraction.
+_UNCLEAN = re.compile(f"[&{re.escape(_INVISIBLE + _OTHER_CONTROLS)}]|[^\\S ]|^ | $|  ")
 
 
 def _clean_once(text: str) -> str:
@@ -182,6 +186,8 @@ def clean_text(value: str | None) -> str | None:
     if value is None:
         return None
     text = str(value)
+    if text and _UNCLEAN.search(text) is None and unicodedata.is_normalized("NFC", text):
+        return text
     while True:  # a later round only decodes or drops characters, so this ends
         cleaned = _clean_once(text)
         # Without an entity, one round leaves nothing a second could change.

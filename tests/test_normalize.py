@@ -175,6 +175,22 @@ def test_clean_text_is_idempotent(text: str) -> None:
         assert once == once.strip() and "  " not in once and "\u200b" not in once
 
 
+def _clean_slowly(text: str) -> str | None:
+    """clean_text without its shortcut for text that is clean already."""
+    from crawler.normalize import _clean_once
+
+    while (cleaned := _clean_once(text)) != text and "&" in text:
+        text = cleaned
+    return cleaned or None
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.text(), st.text(alphabet=st.sampled_from(
+    list("ab é&amp;#;\n\r\t \u00a0\u200b\u0301\x85\x1c\u3000x")))))
+def test_clean_text_shortcut_changes_nothing(text: str) -> None:
+    assert clean_text(text) == _clean_slowly(text)
+
+
 @settings(max_examples=300)
 @given(st.text(alphabet=st.sampled_from(list("ab é&amp;#;\n\r\t\u00a0\u200b\u0301x"))))
 def test_clean_body_is_idempotent(text: str) -> None:
