@@ -88,6 +88,9 @@ def haystack_figures(runs: int, scratch: Path) -> list[dict[str, Any]]:
     return rows
 
 
+# Scrapy with no project code: the part of replay's time no change of ours removes.
+FLOOR_ROW = "floor: Scrapy alone (canned page, one item, JSON Lines)"
+
 HAYSTACK_ROWS = {"sputnik-archive replay (scrapy crawl, engine time)": None,
                  "sputnik-archive reader alone (warc.reader, URL filter)": "reader",
                  "fastwarc ArchiveIterator, target URI of each record": "fastwarc",
@@ -98,6 +101,7 @@ def replay_figures(sizes: list[int], runs: int, scratch: Path) -> list[dict[str,
     ours: dict[int, list[measure.Run]] = {n: [] for n in sizes}
     bare: dict[int, list[float]] = {n: [] for n in sizes}
     bare_cpu: dict[int, list[float]] = {n: [] for n in sizes}
+    floor: list[dict[str, float]] = []
     peers: dict[str, list[float]] = {name: [] for name in PEER_RECORDS}
     peer_rss: dict[str, float] = {}
     warc_1k, truth_1k = inputs(1_000)
@@ -111,6 +115,8 @@ def replay_figures(sizes: list[int], runs: int, scratch: Path) -> list[dict[str,
             _, printed = measure.ceiling(warc)
             bare[n].append(printed["pages"] / printed["seconds"])
             bare_cpu[n].append(printed["pages"] / printed["cpu_seconds"])
+            if n == 1_000:
+                floor.append(measure.floor(n, warc, truth_1k)[1])
         for name, limit in PEER_RECORDS.items() if measure.peers_available() else ():
             print(f"run {run + 1}/{runs}: {name} on {limit:,}", flush=True)
             process, printed = measure.peer(name, warc_1k, limit, scratch / f"{name}.jsonl")
@@ -131,6 +137,10 @@ def replay_figures(sizes: list[int], runs: int, scratch: Path) -> list[dict[str,
         rows.append({"what": "ceiling: fastwarc + lxml loop", "records": n,
                      "rate": median(bare[n]), "cpu_rate": median(bare_cpu[n]), "rss_mb": 0.0,
                      "accuracy": None})
+    rows.append({"what": FLOOR_ROW, "records": 1_000,
+                 "rate": median([f["items"] / f["seconds"] for f in floor]),
+                 "cpu_rate": median([f["items"] / f["cpu_seconds"] for f in floor]),
+                 "rss_mb": 0.0, "accuracy": None})
     for name, limit in PEER_RECORDS.items() if have_peers else ():
         rows.append({"what": name, "records": limit, "rate": median(peers[name]),
                      "rss_mb": peer_rss[name],

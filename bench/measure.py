@@ -111,6 +111,13 @@ def ceiling(warc: Path) -> tuple[Run, dict[str, float]]:
     return run, json.loads(out)
 
 
+def floor(count: int, warc: Path, truth: Path) -> tuple[Run, dict[str, float]]:
+    """``python -m bench.floor``: Scrapy alone, the same page and item ``count`` times."""
+    run, out = run_child([sys.executable, "-m", "bench.floor", str(count), str(warc), str(truth)],
+                         ROOT)
+    return run, json.loads(out.splitlines()[-1])
+
+
 def haystack_iteration(iterator: str, warc: Path) -> dict[str, float]:
     """``python -m bench.haystack ITERATOR WARC``: seconds and records."""
     _, out = run_child([sys.executable, "-m", "bench.haystack", iterator, str(warc)], ROOT)
