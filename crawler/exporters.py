@@ -5,15 +5,21 @@ Registered in FEED_EXPORTERS as ``jsonfeed``, so ``-o out.feed.json:jsonfeed``
 works like any built-in format. Items are streamed: the file is valid JSON once
 ``finish_exporting`` has run, and memory does not grow with the feed.
 ``csv`` replaces Scrapy's own, which writes a dict field (``source``) as its
-Python repr: a reader of the CSV can parse JSON, not repr.
+Python repr: a reader of the CSV can parse JSON, not repr. ``jsonlines`` is
+Scrapy's, with the fields of a dataclass item (ours) looked up once per class
+instead of through ItemAdapter for every field of every item: the same bytes,
+about a tenth of the time replay spent exporting an article.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Iterable
+from functools import cache
 from typing import Any, BinaryIO
 
 from itemadapter import ItemAdapter
-from scrapy.exporters import BaseItemExporter, CsvItemExporter
+from scrapy.exporters import BaseItemExporter, CsvItemExporter, JsonLinesItemExporter
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -115,3 +121,24 @@ class JsonCellCsvItemExporter(CsvItemExporter):
                                        and any(isinstance(v, (dict, list)) for v in value)):
             return json.dumps(value, ensure_ascii=False, sort_keys=True)
         return super().serialize_field(field, name, value)
+
+
+@cache
+def _dataclass_fields(kind: type) -> tuple[tuple[str, Any], ...]:
+    return tuple((field.name, field.metadata) for field in dataclasses.fields(kind))
+
+
+class DataclassJsonLinesItemExporter(JsonLinesItemExporter):
+    """Scrapy's JSON Lines exporter; a dataclass item's fields are read straight
+    off the instance, in declaration order, through ``serialize_field`` as
+    Scrapy does. Anything else (dict items, ``fields_to_export``) is Scrapy's path."""
+
+    def get_serialized_fields(self, item: Any, default_value: Any = None,
+                              include_empty: bool | None = None) -> Iterable[tuple[str, Any]]:
+        if self.fields_to_export is not None or not dataclasses.is_dataclass(item) \
+                or isinstance(item, type):
+            yield from super().get_serialized_fields(item, default_value, include_empty)
+            return
+        # Every field of a dataclass instance is set, so "populated" is all of them.
+        for name, meta in _dataclass_fields(type(item)):
+            yield name, self.serialize_field(meta, name, getattr(item, name))

@@ -257,6 +257,10 @@ SCHEDULER_START_DISK_QUEUE = "crawler.queues.CheckedLifoDiskQueue"
 
 # csv: Scrapy's, with dict fields (``source``) as JSON instead of a Python repr.
 FEED_EXPORTERS = {"jsonfeed": "crawler.exporters.JsonFeedItemExporter",
+                  # Scrapy's, the same bytes, quicker for our dataclass items.
+                  "jsonlines": "crawler.exporters.DataclassJsonLinesItemExporter",
+                  "jsonl": "crawler.exporters.DataclassJsonLinesItemExporter",
+                  "jl": "crawler.exporters.DataclassJsonLinesItemExporter",
                   "csv": "crawler.exporters.JsonCellCsvItemExporter",
                   # -o items.parquet:parquet; needs pyarrow (the "parquet" extra).
                   "parquet": "crawler.export.parquet.ParquetItemExporter"}

@@ -1,10 +1,13 @@
+import dataclasses
 import io
 import json
 
 import jsonschema
 import pytest
 
-from crawler.exporters import JsonFeedItemExporter, feed_item
+from scrapy.exporters import JsonLinesItemExporter
+
+from crawler.exporters import DataclassJsonLinesItemExporter, JsonFeedItemExporter, feed_item
 from crawler.items import ArticleItem
 from tests.jsonfeed_schema import JSON_FEED_1_1
 
@@ -97,3 +100,29 @@ def test_feed_keeps_non_ascii_text_readable():
 @pytest.mark.parametrize("authors,expected", [([], None), (["A", "B"], [{"name": "A"}, {"name": "B"}])])
 def test_feed_item_authors(authors, expected):
     assert feed_item(article(authors=authors)).get("authors") == expected
+
+
+@dataclasses.dataclass
+class _Serialized:
+    name: str
+    when: int = dataclasses.field(default=0, metadata={"serializer": lambda value: f"t{value}"})
+
+
+@pytest.mark.parametrize("item", [
+    article(),
+    article(authors=[], body=None, source={"mode": "replay", "warc_offset": 12, "é": ["ü"]}),
+    _Serialized("x", 3),
+    {"url": "https://fr.sputniknews.com/1.html", "title": "Un été", "tags": [1, None]},
+], ids=["article", "article-empties", "serializer", "dict"])
+@pytest.mark.parametrize("options", [{}, {"fields_to_export": ["title", "url"]},
+                                     {"encoding": "utf-8"}, {"indent": 2}],
+                         ids=["plain", "fields", "utf-8", "indent"])
+def test_dataclass_jsonlines_writes_scrapys_bytes(item, options) -> None:
+    ours, scrapys = io.BytesIO(), io.BytesIO()
+    for exporter in (DataclassJsonLinesItemExporter(ours, **options),
+                     JsonLinesItemExporter(scrapys, **options)):
+        exporter.start_exporting()
+        exporter.export_item(item)
+        exporter.export_item(item)
+        exporter.finish_exporting()
+    assert ours.getvalue() == scrapys.getvalue()
