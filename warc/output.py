@@ -3,11 +3,16 @@
 ``Sink`` writes straight to the descriptor and can cut a failed record back
 off; ``RecordBuilder`` is warcio's writer with record ids and dates from the
 archive's callables, so tests can fix both and compare bytes.
+
+Compression is most of what archiving costs a crawl: levels 1-3 use ISA-L's
+deflate (the ``isal`` package), which gives zlib's level-3 sizes for about a
+third of its CPU; other levels, or a platform without ``isal``, use zlib.
 """
 from __future__ import annotations
 
 import os
 import zlib
+from io import BytesIO
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,10 +24,18 @@ from warcio.warcwriter import WARCWriter
 
 from warc.files import final_name
 
-# zlib level of each record's gzip member. Measured on 50 KB article pages:
-# level 3 compresses at 0.22 ms a page to 13.9% of the size, level 6 at
-# 0.43 ms to 12.8%, level 9 (warcio's) at 0.53 ms to 12.6% (docs/benchmarks.md).
-DEFAULT_GZIP_LEVEL = 3
+try:
+    from isal import isal_zlib
+except ImportError:  # no isal wheel for this platform: zlib at the same level
+    isal_zlib = None
+
+# Level of each record's gzip member. Measured on the 47 KB pages of the bench's
+# live crawl (docs/benchmarks.md): ISA-L level 1 compresses a page in 0.07 ms to
+# 14.1% of its size; zlib level 3 takes 0.22 ms (13.8%), 6 0.46 ms (12.7%).
+DEFAULT_GZIP_LEVEL = 1
+# The levels ISA-L has; zlib compresses at the others (0: stored, 4-9).
+ISAL_LEVELS = range(1, 4)
+GZIP_WBITS = zlib.MAX_WBITS + 16  # a gzip header and trailer around the deflate stream
 
 
 def format_warc_date(when: datetime) -> str:
@@ -83,6 +96,17 @@ class Sink:
         self.position = os.lseek(self.fd, offset, os.SEEK_SET)
 
 
+def gzip_compressor(level: int) -> "zlib._Compress":
+    """A gzip stream compressor: ISA-L's at levels 1-3 when installed, else zlib's.
+
+    Both write standard gzip (RFC 1952), which every WARC reader inflates
+    with zlib; only the CPU spent and the exact bytes differ.
+    """
+    if isal_zlib is not None and level in ISAL_LEVELS:
+        return isal_zlib.compressobj(level, isal_zlib.DEFLATED, GZIP_WBITS)
+    return zlib.compressobj(level, zlib.DEFLATED, GZIP_WBITS)
+
+
 class GzipMember:
     """One record's gzip member, built in memory and handed on whole.
 
@@ -92,7 +116,7 @@ class GzipMember:
     """
 
     def __init__(self, level: int) -> None:
-        self._compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self._compressor = gzip_compressor(level)
         self._parts: list[bytes] = []
 
     def write(self, data: bytes) -> int:
@@ -105,6 +129,18 @@ class GzipMember:
     def finish(self) -> bytes:
         self._parts.append(self._compressor.flush())
         return b"".join(self._parts)
+
+
+class DigestedPayload(BytesIO):
+    """A record's payload whose ``sha1:<base32>`` digest the archive already has.
+
+    The archive digests every response body to look for an earlier copy;
+    handing that digest on spares warcio a second pass over the body.
+    """
+
+    def __init__(self, data: bytes, digest: str) -> None:
+        super().__init__(data)
+        self.digest = digest
 
 
 class RecordBuilder(WARCWriter):
@@ -131,6 +167,18 @@ class RecordBuilder(WARCWriter):
         member = GzipMember(self._gzip_level)
         self._write_warc_record(member, record)
         self.out.write(member.finish())
+
+    def ensure_digest(self, record: ArcWarcRecord, block: bool = True, payload: bool = True) -> None:
+        """warcio's, but a payload digest already computed is taken as it is.
+
+        It is added where warcio adds the one it computes, so the header
+        order, and the bytes, are the same.
+        """
+        known = getattr(record.raw_stream, "digest", None)
+        if (payload and known and record.rec_type not in self.NO_PAYLOAD_DIGEST_TYPES
+                and not record.rec_headers.get_header("WARC-Payload-Digest")):
+            record.rec_headers.add_header("WARC-Payload-Digest", known)
+        super().ensure_digest(record, block=block, payload=payload)
 
     def _make_warc_id(self) -> str:
         return self._record_ids()

@@ -32,8 +32,8 @@ from warc.digests import DB_NAME, DigestIndex, Original
 from warc.files import (OPEN_SUFFIX, FileNamer, final_name, find_orphans, fsync_directory,
                         lock_exclusive, recover_orphan)
 from warc.heads import HttpExchange, request_head, response_head, target_uri
-from warc.output import (DEFAULT_GZIP_LEVEL, OpenFile, RecordBuilder, Sink, bracketed,
-                         default_record_id, format_warc_date, utc_now)
+from warc.output import (DEFAULT_GZIP_LEVEL, DigestedPayload, OpenFile, RecordBuilder, Sink,
+                         bracketed, default_record_id, format_warc_date, utc_now)
 from warc.warcinfo import warcinfo_fields
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class WarcArchive:
         digest = payload_digest(exchange.body)
         original = self._original_of(digest, exchange)
         if original is None:
-            response = self._response_record(current.builder, exchange, date)
+            response = self._response_record(current.builder, exchange, date, digest)
         else:
             response = self._revisit_record(current.builder, exchange, date, digest, original)
         records = [response]
@@ -215,12 +215,12 @@ class WarcArchive:
     # -- records ---------------------------------------------------------
 
     def _response_record(self, builder: RecordBuilder, exchange: HttpExchange,
-                         date: str) -> ArcWarcRecord:
+                         date: str, digest: str) -> ArcWarcRecord:
         headers = {"WARC-Record-ID": self._record_ids(), "WARC-Date": date}
         if exchange.ip_address:
             headers["WARC-IP-Address"] = exchange.ip_address
         return builder.create_warc_record(
-            target_uri(exchange.url), "response", payload=BytesIO(exchange.body),
+            target_uri(exchange.url), "response", payload=DigestedPayload(exchange.body, digest),
             length=len(exchange.body), http_headers=response_head(exchange),
             warc_headers_dict=headers)
 
