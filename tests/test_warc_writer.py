@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import zlib
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,6 +25,7 @@ from warc import index
 from warc.digests import DigestIndex
 from warc.files import sanitise
 from warc.foreign import ForeignRecord, parse_member
+from warc.heads import response_head
 from warc.writer import WarcWriteError
 from warc.output import Sink as _Sink
 
@@ -426,3 +428,44 @@ def test_gzip_level_is_the_archives_and_each_record_stays_one_member(tmp_path):
             assert gzip.decompress(member).startswith(b"WARC/1.1\r\n")
         run_checkers(path)
     assert sizes[1] > sizes[9]
+
+
+def test_records_are_byte_for_byte_what_warcio_writes(tmp_path):
+    """The digests, payload digest reuse and deflate of warc.output change
+    no byte of a record: each member inflates to what warcio's own writer
+    makes of the same record (same ids and dates)."""
+    from io import BytesIO
+
+    from warcio.warcwriter import WARCWriter as PlainWriter
+
+    from warc.output import RecordBuilder
+
+    class WARCWriter(PlainWriter):
+        NO_PAYLOAD_DIGEST_TYPES = RecordBuilder.NO_PAYLOAD_DIGEST_TYPES  # none on metadata
+
+    sample = exchange("https://sputniknews.com/a?page=1", os.urandom(50_000))
+    with archive(tmp_path, record_ids=fixed_ids(), clock=fixed_clock()) as arc:
+        page = arc.write_exchange(sample)
+        meta = arc.write_metadata(page, b'{"title": "A"}')
+    data = (tmp_path / page.warc_file).read_bytes()
+    ours = [zlib.decompress(data[w.offset:w.offset + w.length], zlib.MAX_WBITS + 16) for w in (page, meta)]
+
+    ids = fixed_ids(2)  # the warcinfo record took the first id
+    plain = BytesIO()
+    reference = WARCWriter(plain, gzip=False, warc_version="1.1")
+    response = reference.create_warc_record(
+        sample.url, "response", payload=BytesIO(sample.body), length=len(sample.body),
+        http_headers=response_head(sample),
+        warc_headers_dict={"WARC-Record-ID": ids(), "WARC-Date": page.warc_date,
+                           "WARC-IP-Address": sample.ip_address})
+    reference.write_record(response)
+    assert ours[0] == plain.getvalue()
+    plain = BytesIO()
+    metadata = WARCWriter(plain, gzip=False, warc_version="1.1").create_warc_record(
+        sample.url, "metadata", payload=BytesIO(b'{"title": "A"}'), length=14,
+        warc_content_type="application/json",
+        warc_headers_dict={"WARC-Refers-To": page.record_id})
+    metadata.rec_headers.replace_header("WARC-Record-ID", meta.record_id)
+    metadata.rec_headers.replace_header("WARC-Date", meta.warc_date)
+    WARCWriter(plain, gzip=False, warc_version="1.1").write_record(metadata)
+    assert ours[1] == plain.getvalue()

@@ -25,7 +25,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from warcio.recordloader import ArcWarcRecord
-from warcio.utils import Digester
 
 from warc import index
 from warc.digests import DB_NAME, DigestIndex, Original
@@ -33,7 +32,7 @@ from warc.files import (OPEN_SUFFIX, FileNamer, final_name, find_orphans, fsync_
                         lock_exclusive, recover_orphan)
 from warc.heads import HttpExchange, request_head, response_head, target_uri
 from warc.output import (DEFAULT_GZIP_LEVEL, DigestedPayload, OpenFile, RecordBuilder, Sink,
-                         bracketed, default_record_id, format_warc_date, utc_now)
+                         bracketed, default_record_id, format_warc_date, sha1_base32, utc_now)
 from warc.warcinfo import warcinfo_fields
 
 if TYPE_CHECKING:
@@ -81,9 +80,7 @@ class WrittenRecord:
 
 def payload_digest(payload: bytes) -> str:
     """``sha1:<base32>``, the form warcio writes, to look up earlier copies."""
-    digester = Digester("sha1")
-    digester.update(payload)
-    return str(digester)
+    return sha1_base32(payload)
 
 
 _EMPTY_PAYLOAD_DIGEST = payload_digest(b"")
