@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import zlib
-from io import BytesIO
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from io import BytesIO
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -230,6 +231,7 @@ class OpenFile:
     sink: Sink
     builder: RecordBuilder
 
-    @property
+    @cached_property
     def name(self) -> str:
+        """The final name, which every record written to the file reports."""
         return final_name(self.path).name
