@@ -152,16 +152,13 @@ class GzipMember:
         return gzip_member(b"".join(self._parts), self._level)
 
 
-class DigestedPayload(BytesIO):
-    """A record's payload whose ``sha1:<base32>`` digest the archive already has.
+@dataclass(frozen=True)
+class BuiltRecord:
+    """A record made by ``RecordBuilder.build``: its WARC headers and gzip member."""
 
-    The archive digests every response body to look for an earlier copy;
-    handing that digest on spares warcio a second pass over the body.
-    """
-
-    def __init__(self, data: bytes, digest: str) -> None:
-        super().__init__(data)
-        self.digest = digest
+    rec_type: str
+    headers: dict[str, str]
+    member: bytes
 
 
 class RecordBuilder(WARCWriter):
@@ -189,12 +186,38 @@ class RecordBuilder(WARCWriter):
         self._write_warc_record(member, record)
         self.out.write(member.finish())
 
-    def ensure_digest(self, record: ArcWarcRecord, block: bool = True, payload: bool = True) -> None:
-        """warcio's digests, hashed in one call over the in-memory payload.
+    def build(self, record_type: str, uri: str, fields: dict[str, str], head: bytes,
+              payload: bytes, payload_digest: str | None = None,
+              content_type: str | None = None) -> BuiltRecord:
+        """A response, request or metadata record, header for header as
+        warcio's ``create_warc_record`` and ``write_record`` make it.
 
-        A payload digest the archive already computed (``DigestedPayload``)
-        is taken as it is. Each digest is added where warcio adds it, payload
-        before block, so the header order and the bytes are warcio's.
+        Made directly: warcio's header objects scan their list on every
+        lookup and replacement, about a third of the archive's CPU per page
+        (docs/benchmarks.md). Warcinfo and revisit records are warcio's own.
+        """
+        headers = dict(fields)
+        headers["WARC-Type"] = record_type
+        if "WARC-Record-ID" not in headers:  # asked for only when needed: tests fix the ids
+            headers["WARC-Record-ID"] = self._record_ids()
+        if uri:
+            headers["WARC-Target-URI"] = uri
+        if "WARC-Date" not in headers:
+            headers["WARC-Date"] = self.curr_warc_date()
+        if record_type not in self.NO_PAYLOAD_DIGEST_TYPES:
+            headers["WARC-Payload-Digest"] = payload_digest or sha1_base32(payload)
+        headers["WARC-Block-Digest"] = sha1_base32(head, payload)
+        headers["Content-Type"] = content_type or self.WARC_RECORDS[record_type]
+        headers["Content-Length"] = str(len(head) + len(payload))
+        text = "".join([self.warc_version, "\r\n", *[f"{name}: {value}\r\n" for name, value in headers.items()],
+                        "\r\n"])
+        record = b"".join((text.encode("utf-8"), head, payload, b"\r\n\r\n"))
+        return BuiltRecord(record_type, headers, gzip_member(record, self._gzip_level))
+
+    def ensure_digest(self, record: ArcWarcRecord, block: bool = True, payload: bool = True) -> None:
+        """warcio's digests (of warcinfo and revisit records), hashed in one
+        call over the in-memory payload. Each is added where warcio adds it,
+        payload before block, so the header order and the bytes are warcio's.
         """
         stream = record.raw_stream
         if not isinstance(stream, BytesIO) or record.length is None:
@@ -206,8 +229,7 @@ class RecordBuilder(WARCWriter):
         block = block and not headers.get_header("WARC-Block-Digest")
         with stream.getbuffer() as buffer, buffer[stream.tell():] as body:
             if payload:
-                headers.add_header("WARC-Payload-Digest",
-                                   getattr(stream, "digest", None) or sha1_base32(body))
+                headers.add_header("WARC-Payload-Digest", sha1_base32(body))
             if block:
                 headers.add_header("WARC-Block-Digest", sha1_base32(self._http_head(record), body))
 
