@@ -123,6 +123,9 @@ def _single_line(headers: Headers) -> Headers:
     A line break inside a value would end the head early and corrupt the
     record; no real header can contain one after parsing anyway.
     """
+    if not any("\r" in name or "\n" in name or "\r" in value or "\n" in value
+               for name, value in headers):
+        return [(name, value) for name, value in headers]  # the usual case, in one pass
     cleaned = []
     for name, value in headers:
         safe = (_unbreak(name), _unbreak(value))

@@ -41,7 +41,8 @@ GZIP_WBITS = zlib.MAX_WBITS + 16  # a gzip header and trailer around the deflate
 
 
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_SHA1_SHIFTS = range(155, -1, -5)  # a 160-bit digest is 32 base32 digits, no padding
+_BASE32_PAIRS = [first + second for first in _BASE32 for second in _BASE32]  # 10 bits each
+_SHA1_SHIFTS = range(150, -1, -10)  # a 160-bit digest is 32 base32 digits, no padding
 
 
 def sha1_base32(*parts: bytes | memoryview) -> str:
@@ -54,7 +55,7 @@ def sha1_base32(*parts: bytes | memoryview) -> str:
     for part in parts:
         digester.update(part)
     number = int.from_bytes(digester.digest(), "big")
-    return "sha1:" + "".join([_BASE32[(number >> shift) & 31] for shift in _SHA1_SHIFTS])
+    return "sha1:" + "".join([_BASE32_PAIRS[(number >> shift) & 1023] for shift in _SHA1_SHIFTS])
 
 
 def format_warc_date(when: datetime) -> str:
@@ -64,8 +65,10 @@ def format_warc_date(when: datetime) -> str:
     archive comparable as strings. Naive datetimes are taken as UTC.
     """
     if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    if when.year < 1000:  # isoformat pads the year, strftime does not
+        return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.isoformat(timespec="microseconds") + "Z"  # a fifth of strftime's time
 
 
 def default_record_id() -> str:
