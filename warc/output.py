@@ -4,9 +4,11 @@
 off; ``RecordBuilder`` is warcio's writer with record ids and dates from the
 archive's callables, so tests can fix both and compare bytes.
 
-Compression is most of what archiving costs a crawl: levels 1-3 use ISA-L's
+Compression was most of what archiving cost a crawl: levels 1-3 use ISA-L's
 deflate (the ``isal`` package), which gives zlib's level-3 sizes for about a
 third of its CPU; other levels, or a platform without ``isal``, use zlib.
+Response, request and metadata records are made as bytes (``RecordBuilder.build``),
+warcinfo and revisit records by warcio.
 """
 from __future__ import annotations
 
