@@ -478,3 +478,22 @@ def test_records_are_byte_for_byte_what_warcio_writes(tmp_path):
     WARCWriter(plain, gzip=False, warc_version="1.1").write_record(metadata)
     assert ours[2] == plain.getvalue()
     assert meta.record_id == fixed_ids(4)()
+
+
+def test_without_isal_records_are_deflated_by_zlib(tmp_path, monkeypatch):
+    """A platform with no isal wheel: the same levels go to zlib, and the
+    files are as valid, one gzip member per record."""
+    import warc.output
+
+    with_isal = write_sample(tmp_path / "isal", record_ids=fixed_ids(), clock=fixed_clock())
+    monkeypatch.setattr(warc.output, "isal_zlib", None)
+    with_zlib = write_sample(tmp_path / "zlib", record_ids=fixed_ids(), clock=fixed_clock())
+    (isal_file,) = warc_files(tmp_path / "isal")
+    (zlib_file,) = warc_files(tmp_path / "zlib")
+    run_checkers(zlib_file)
+    isal_data, zlib_data = isal_file.read_bytes(), zlib_file.read_bytes()
+    assert isal_data != zlib_data  # a different deflate was used ...
+    for ours, theirs in zip(with_isal, with_zlib):
+        # ... over the same records, byte for byte once inflated
+        assert (gzip.decompress(isal_data[ours.offset:ours.offset + ours.length])
+                == gzip.decompress(zlib_data[theirs.offset:theirs.offset + theirs.length]))
