@@ -8,11 +8,11 @@ skipped. Each article item also gets a ``metadata`` record (the item as the JSON
 feed has it) referring to the response it was extracted from.
 
 Records are digested, compressed and written on the reactor thread, before
-the response goes on. A writer thread was tried: handing each record over
-and back (two thread switches and a loop wake-up per record) cost more CPU
-than the work it moved, about 1 ms of a 47 KB page's archiving in all against
-0.9 ms inline, and with ISA-L's deflate (``warc.output``) the compression
-left on the reactor is about 0.1 ms a page (docs/benchmarks.md).
+the response goes on. A writer thread was tried: in the bench's live crawl
+it spent 1.3-1.5 s of CPU on work that takes 0.9-1.0 s inline, and each
+record's hand-over and return (thread switches, a loop wake-up) cost the
+reactor besides; with ISA-L's deflate (``warc.output``) what is left on the
+reactor is about 1 ms of CPU a page (docs/benchmarks.md).
 """
 from __future__ import annotations
 
