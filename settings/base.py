@@ -130,10 +130,12 @@ STATS_FILE = None
 WARC_ENABLED = True
 # Where WARC files, their CDXJ index (index.cdxj) and the revisit digests live.
 WARC_DIR = f"{OUTPUT_DIR}/warc"
-# zlib level (1-9) of each record's gzip member. 3 costs about half the CPU of
-# zlib's default 6 for files ~8% larger, which keeps archiving a small share
-# of a live crawl's time (docs/benchmarks.md); 9 is what warcio would use.
-WARC_GZIP_LEVEL = 3
+# Compression level (0-9) of each record's gzip member. 1-3 are ISA-L's levels
+# (the isal package), 0 and 4-9 zlib's. Per 47 KB page of the bench's live crawl:
+# ISA-L 1 0.06-0.07 ms to 14.1% of the size, ISA-L 3 0.19 ms (13.5%), zlib 3
+# 0.22 ms (13.8%), zlib 6 0.46 ms (12.7%); 9 is what warcio would use
+# (docs/benchmarks.md). Compression was most of what archiving cost a crawl.
+WARC_GZIP_LEVEL = 1
 # Host part of file names (IIPC: prefix-timestamp-serial-host); None: this machine's name.
 WARC_HOST = None
 # A file is closed and a new one opened once it passes this many bytes.

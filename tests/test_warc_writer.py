@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import zlib
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,6 +25,7 @@ from warc import index
 from warc.digests import DigestIndex
 from warc.files import sanitise
 from warc.foreign import ForeignRecord, parse_member
+from warc.heads import request_head, response_head
 from warc.writer import WarcWriteError
 from warc.output import Sink as _Sink
 
@@ -426,3 +428,72 @@ def test_gzip_level_is_the_archives_and_each_record_stays_one_member(tmp_path):
             assert gzip.decompress(member).startswith(b"WARC/1.1\r\n")
         run_checkers(path)
     assert sizes[1] > sizes[9]
+
+
+def test_records_are_byte_for_byte_what_warcio_writes(tmp_path):
+    """Response, request and metadata records are made without warcio's
+    writer (``RecordBuilder.build``) and deflated by ISA-L: each member still
+    inflates to exactly what warcio's writer makes of the same record, and no
+    record id or clock tick is used up on the way."""
+    from io import BytesIO
+
+    from warcio.warcwriter import WARCWriter as PlainWriter
+
+    from warc.output import RecordBuilder
+
+    class WARCWriter(PlainWriter):
+        NO_PAYLOAD_DIGEST_TYPES = RecordBuilder.NO_PAYLOAD_DIGEST_TYPES  # none on metadata
+
+    sample = exchange("https://sputniknews.com/a?page=1", os.urandom(50_000))
+    with archive(tmp_path, record_ids=fixed_ids(), clock=fixed_clock()) as arc:
+        page = arc.write_exchange(sample)
+        meta = arc.write_metadata(page, b'{"title": "A"}')
+    data = (tmp_path / page.warc_file).read_bytes()
+    ours = [zlib.decompress(data[w.offset:w.offset + w.length], zlib.MAX_WBITS + 16) for w in (page, meta)]
+    assert b"WARC-Type: request\r\n" not in ours[0]
+
+    ids = fixed_ids(2)  # the warcinfo record took the first id
+    plain = BytesIO()
+    reference = WARCWriter(plain, gzip=False, warc_version="1.1")
+    response = reference.create_warc_record(
+        sample.url, "response", payload=BytesIO(sample.body), length=len(sample.body),
+        http_headers=response_head(sample),
+        warc_headers_dict={"WARC-Record-ID": ids(), "WARC-Date": page.warc_date,
+                           "WARC-IP-Address": sample.ip_address})
+    reference.write_record(response)
+    request = reference.create_warc_record(
+        sample.url, "request", payload=BytesIO(b""), length=0, http_headers=request_head(sample),
+        warc_headers_dict={"WARC-Record-ID": ids(), "WARC-Date": page.warc_date,
+                           "WARC-Concurrent-To": page.record_id})
+    reference.write_record(request)
+    ours.insert(1, zlib.decompress(data[page.offset + page.length:meta.offset], zlib.MAX_WBITS + 16))
+    assert b"".join(ours[:2]) == plain.getvalue()
+    plain = BytesIO()
+    metadata = WARCWriter(plain, gzip=False, warc_version="1.1").create_warc_record(
+        sample.url, "metadata", payload=BytesIO(b'{"title": "A"}'), length=14,
+        warc_content_type="application/json",
+        warc_headers_dict={"WARC-Refers-To": page.record_id})
+    metadata.rec_headers.replace_header("WARC-Record-ID", meta.record_id)
+    metadata.rec_headers.replace_header("WARC-Date", meta.warc_date)
+    WARCWriter(plain, gzip=False, warc_version="1.1").write_record(metadata)
+    assert ours[2] == plain.getvalue()
+    assert meta.record_id == fixed_ids(4)()
+
+
+def test_without_isal_records_are_deflated_by_zlib(tmp_path, monkeypatch):
+    """A platform with no isal wheel: the same levels go to zlib, and the
+    files are as valid, one gzip member per record."""
+    import warc.output
+
+    with_isal = write_sample(tmp_path / "isal", record_ids=fixed_ids(), clock=fixed_clock())
+    monkeypatch.setattr(warc.output, "isal_zlib", None)
+    with_zlib = write_sample(tmp_path / "zlib", record_ids=fixed_ids(), clock=fixed_clock())
+    (isal_file,) = warc_files(tmp_path / "isal")
+    (zlib_file,) = warc_files(tmp_path / "zlib")
+    run_checkers(zlib_file)
+    isal_data, zlib_data = isal_file.read_bytes(), zlib_file.read_bytes()
+    assert isal_data != zlib_data  # a different deflate was used ...
+    for ours, theirs in zip(with_isal, with_zlib):
+        # ... over the same records, byte for byte once inflated
+        assert (gzip.decompress(isal_data[ours.offset:ours.offset + ours.length])
+                == gzip.decompress(zlib_data[theirs.offset:theirs.offset + theirs.length]))

@@ -15,6 +15,7 @@ import http
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -57,6 +58,7 @@ class WireHead(StatusAndHeaders):
             self.headers_buff = text.encode("utf-8") + b"\r\n"
 
 
+@lru_cache(maxsize=64)  # an exchange's records each ask for the same URL in a row
 def target_uri(url: str) -> str:
     """The URI as requested: no fragment (never sent), no userinfo (a secret)."""
     parts = urlsplit(url)
@@ -121,6 +123,9 @@ def _single_line(headers: Headers) -> Headers:
     A line break inside a value would end the head early and corrupt the
     record; no real header can contain one after parsing anyway.
     """
+    if not any("\r" in name or "\n" in name or "\r" in value or "\n" in value
+               for name, value in headers):
+        return [(name, value) for name, value in headers]  # the usual case, in one pass
     cleaned = []
     for name, value in headers:
         safe = (_unbreak(name), _unbreak(value))

@@ -3,13 +3,22 @@
 ``Sink`` writes straight to the descriptor and can cut a failed record back
 off; ``RecordBuilder`` is warcio's writer with record ids and dates from the
 archive's callables, so tests can fix both and compare bytes.
+
+Compression was most of what archiving cost a crawl: levels 1-3 use ISA-L's
+deflate (the ``isal`` package), which gives zlib's level-3 sizes for about a
+third of its CPU; other levels, or a platform without ``isal``, use zlib.
+Response, request and metadata records are made as bytes (``RecordBuilder.build``),
+warcinfo and revisit records by warcio.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from io import BytesIO
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,10 +28,36 @@ from warcio.warcwriter import WARCWriter
 
 from warc.files import final_name
 
-# zlib level of each record's gzip member. Measured on 50 KB article pages:
-# level 3 compresses at 0.22 ms a page to 13.9% of the size, level 6 at
-# 0.43 ms to 12.8%, level 9 (warcio's) at 0.53 ms to 12.6% (docs/benchmarks.md).
-DEFAULT_GZIP_LEVEL = 3
+try:
+    from isal import isal_zlib
+except ImportError:  # no isal wheel for this platform: zlib at the same level
+    isal_zlib = None
+
+# Level of each record's gzip member. Measured on the 47 KB pages of the bench's
+# live crawl (docs/benchmarks.md): ISA-L level 1 compresses a page in 0.07 ms to
+# 14.1% of its size; zlib level 3 takes 0.22 ms (13.8%), 6 0.46 ms (12.7%).
+DEFAULT_GZIP_LEVEL = 1
+# The levels ISA-L has; zlib compresses at the others (0: stored, 4-9).
+ISAL_LEVELS = range(1, 4)
+GZIP_WBITS = zlib.MAX_WBITS + 16  # a gzip header and trailer around the deflate stream
+
+
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_BASE32_PAIRS = [first + second for first in _BASE32 for second in _BASE32]  # 10 bits each
+_SHA1_SHIFTS = range(150, -1, -10)  # a 160-bit digest is 32 base32 digits, no padding
+
+
+def sha1_base32(*parts: bytes | memoryview) -> str:
+    """``sha1:<base32>`` of ``parts`` in a row, the form warcio writes.
+
+    The standard library's b32encode is pure Python in 3.11 and took as
+    long as the hashing of a 6 KB record; 20 bytes are 32 digits of 5 bits.
+    """
+    digester = hashlib.sha1()
+    for part in parts:
+        digester.update(part)
+    number = int.from_bytes(digester.digest(), "big")
+    return "sha1:" + "".join([_BASE32_PAIRS[(number >> shift) & 1023] for shift in _SHA1_SHIFTS])
 
 
 def format_warc_date(when: datetime) -> str:
@@ -32,8 +67,10 @@ def format_warc_date(when: datetime) -> str:
     archive comparable as strings. Naive datetimes are taken as UTC.
     """
     if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    if when.year < 1000:  # isoformat pads the year, strftime does not
+        return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.isoformat(timespec="microseconds") + "Z"  # a fifth of strftime's time
 
 
 def default_record_id() -> str:
@@ -83,28 +120,50 @@ class Sink:
         self.position = os.lseek(self.fd, offset, os.SEEK_SET)
 
 
+def gzip_member(data: bytes, level: int) -> bytes:
+    """``data`` as one gzip member: ISA-L's deflate at levels 1-3 when
+    installed, else zlib's.
+
+    Both write standard gzip (RFC 1952), which every WARC reader inflates
+    with zlib; only the CPU spent and the exact bytes differ.
+    """
+    if isal_zlib is not None and level in ISAL_LEVELS:
+        return isal_zlib.compress(data, level, GZIP_WBITS)
+    return zlib.compress(data, level, GZIP_WBITS)
+
+
 class GzipMember:
     """One record's gzip member, built in memory and handed on whole.
 
     warcio would compress at level 9 and write every piece of a record
     (head, payload chunks, trailer) to the file on its own; here the level
-    is the archive's and the sink gets one write per record.
+    is the archive's, the record is deflated in one call (per-call overhead
+    was a fifth of ISA-L's time over the 4-8 pieces of a record) and the
+    sink gets one write per record.
     """
 
     def __init__(self, level: int) -> None:
-        self._compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self._level = level
         self._parts: list[bytes] = []
 
     def write(self, data: bytes) -> int:
-        self._parts.append(self._compressor.compress(data))
+        self._parts.append(data)
         return len(data)
 
     def flush(self) -> None:
         """warcio flushes after a record; the member ends in ``finish``."""
 
     def finish(self) -> bytes:
-        self._parts.append(self._compressor.flush())
-        return b"".join(self._parts)
+        return gzip_member(b"".join(self._parts), self._level)
+
+
+@dataclass(frozen=True)
+class BuiltRecord:
+    """A record made by ``RecordBuilder.build``: its WARC headers and gzip member."""
+
+    rec_type: str
+    headers: dict[str, str]
+    member: bytes
 
 
 class RecordBuilder(WARCWriter):
@@ -132,6 +191,60 @@ class RecordBuilder(WARCWriter):
         self._write_warc_record(member, record)
         self.out.write(member.finish())
 
+    def build(self, record_type: str, uri: str, fields: dict[str, str], head: bytes,
+              payload: bytes, payload_digest: str | None = None,
+              content_type: str | None = None) -> BuiltRecord:
+        """A response, request or metadata record, header for header as
+        warcio's ``create_warc_record`` and ``write_record`` make it.
+
+        Made directly: warcio's header objects scan their list on every
+        lookup and replacement, about a third of the archive's CPU per page
+        (docs/benchmarks.md). Warcinfo and revisit records are warcio's own.
+        """
+        headers = dict(fields)
+        headers["WARC-Type"] = record_type
+        if "WARC-Record-ID" not in headers:  # asked for only when needed: tests fix the ids
+            headers["WARC-Record-ID"] = self._record_ids()
+        if uri:
+            headers["WARC-Target-URI"] = uri
+        if "WARC-Date" not in headers:
+            headers["WARC-Date"] = self.curr_warc_date()
+        if record_type not in self.NO_PAYLOAD_DIGEST_TYPES:
+            headers["WARC-Payload-Digest"] = payload_digest or sha1_base32(payload)
+        headers["WARC-Block-Digest"] = sha1_base32(head, payload)
+        headers["Content-Type"] = content_type or self.WARC_RECORDS[record_type]
+        headers["Content-Length"] = str(len(head) + len(payload))
+        text = "".join([self.warc_version, "\r\n", *[f"{name}: {value}\r\n" for name, value in headers.items()],
+                        "\r\n"])
+        record = b"".join((text.encode("utf-8"), head, payload, b"\r\n\r\n"))
+        return BuiltRecord(record_type, headers, gzip_member(record, self._gzip_level))
+
+    def ensure_digest(self, record: ArcWarcRecord, block: bool = True, payload: bool = True) -> None:
+        """warcio's digests (of warcinfo and revisit records), hashed in one
+        call over the in-memory payload. Each is added where warcio adds it,
+        payload before block, so the header order and the bytes are warcio's.
+        """
+        stream = record.raw_stream
+        if not isinstance(stream, BytesIO) or record.length is None:
+            super().ensure_digest(record, block=block, payload=payload)
+            return
+        headers = record.rec_headers
+        payload = (payload and record.rec_type not in self.NO_PAYLOAD_DIGEST_TYPES
+                   and not headers.get_header("WARC-Payload-Digest"))
+        block = block and not headers.get_header("WARC-Block-Digest")
+        with stream.getbuffer() as buffer, buffer[stream.tell():] as body:
+            if payload:
+                headers.add_header("WARC-Payload-Digest", sha1_base32(body))
+            if block:
+                headers.add_header("WARC-Block-Digest", sha1_base32(self._http_head(record), body))
+
+    def _http_head(self, record: ArcWarcRecord) -> bytes:
+        if not record.http_headers:
+            return b""
+        if not record.http_headers.headers_buff:
+            record.http_headers.compute_headers_buffer(self.header_filter)
+        return record.http_headers.headers_buff
+
     def _make_warc_id(self) -> str:
         return self._record_ids()
 
@@ -145,6 +258,7 @@ class OpenFile:
     sink: Sink
     builder: RecordBuilder
 
-    @property
+    @cached_property
     def name(self) -> str:
+        """The final name, which every record written to the file reports."""
         return final_name(self.path).name

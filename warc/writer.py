@@ -19,22 +19,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from warcio.recordloader import ArcWarcRecord
-from warcio.utils import Digester
 
 from warc import index
 from warc.digests import DB_NAME, DigestIndex, Original
 from warc.files import (OPEN_SUFFIX, FileNamer, final_name, find_orphans, fsync_directory,
                         lock_exclusive, recover_orphan)
-from warc.heads import HttpExchange, request_head, response_head, target_uri
-from warc.output import (DEFAULT_GZIP_LEVEL, OpenFile, RecordBuilder, Sink, bracketed,
-                         default_record_id, format_warc_date, utc_now)
+from warc.heads import HttpExchange, WireHead, request_head, response_head, target_uri
+from warc.output import (DEFAULT_GZIP_LEVEL, BuiltRecord, OpenFile, RecordBuilder, Sink,
+                         bracketed, default_record_id, format_warc_date, sha1_base32, utc_now)
 from warc.warcinfo import warcinfo_fields
+
+# A record before it is written: made here, or by warcio (warcinfo, revisit).
+Record = BuiltRecord | ArcWarcRecord
 
 if TYPE_CHECKING:
     from warc.foreign import ForeignRecord
@@ -81,9 +82,7 @@ class WrittenRecord:
 
 def payload_digest(payload: bytes) -> str:
     """``sha1:<base32>``, the form warcio writes, to look up earlier copies."""
-    digester = Digester("sha1")
-    digester.update(payload)
-    return str(digester)
+    return sha1_base32(payload)
 
 
 _EMPTY_PAYLOAD_DIGEST = payload_digest(b"")
@@ -141,7 +140,7 @@ class WarcArchive:
         digest = payload_digest(exchange.body)
         original = self._original_of(digest, exchange)
         if original is None:
-            response = self._response_record(current.builder, exchange, date)
+            response = self._response_record(current.builder, exchange, date, digest)
         else:
             response = self._revisit_record(current.builder, exchange, date, digest, original)
         records = [response]
@@ -189,10 +188,9 @@ class WarcArchive:
         the record it describes. Its WARC-Date is when it was made.
         """
         current = self._current_file()
-        record = current.builder.create_warc_record(
-            refers_to.target_uri, "metadata", payload=BytesIO(payload), length=len(payload),
-            warc_content_type=content_type,
-            warc_headers_dict={"WARC-Refers-To": refers_to.record_id})
+        record = current.builder.build("metadata", refers_to.target_uri,
+                                       {"WARC-Refers-To": refers_to.record_id}, b"", payload,
+                                       content_type=content_type)
         offset, length = self._append(current, [record])
         written = self._written(current, record, offset, length)
         self._rotate_if_full()
@@ -215,14 +213,12 @@ class WarcArchive:
     # -- records ---------------------------------------------------------
 
     def _response_record(self, builder: RecordBuilder, exchange: HttpExchange,
-                         date: str) -> ArcWarcRecord:
+                         date: str, digest: str) -> BuiltRecord:
         headers = {"WARC-Record-ID": self._record_ids(), "WARC-Date": date}
         if exchange.ip_address:
             headers["WARC-IP-Address"] = exchange.ip_address
-        return builder.create_warc_record(
-            target_uri(exchange.url), "response", payload=BytesIO(exchange.body),
-            length=len(exchange.body), http_headers=response_head(exchange),
-            warc_headers_dict=headers)
+        return builder.build("response", target_uri(exchange.url), headers,
+                             http_head_bytes(response_head(exchange)), exchange.body, digest)
 
     def _original_of(self, digest: str, exchange: HttpExchange) -> Original | None:
         # Empty payloads (redirects, 304s) all share one digest; a revisit
@@ -243,27 +239,23 @@ class WarcArchive:
             http_headers=response_head(exchange), warc_headers_dict=headers)
 
     def _request_record(self, builder: RecordBuilder, exchange: HttpExchange, date: str,
-                        response: ArcWarcRecord) -> ArcWarcRecord:
+                        response: Record) -> BuiltRecord:
         headers = {"WARC-Record-ID": self._record_ids(), "WARC-Date": date,
-                   "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")}
-        return builder.create_warc_record(
-            target_uri(exchange.url), "request", payload=BytesIO(exchange.request_body),
-            length=len(exchange.request_body), http_headers=request_head(exchange),
-            warc_headers_dict=headers)
+                   "WARC-Concurrent-To": _header(response, "WARC-Record-ID")}
+        return builder.build("request", target_uri(exchange.url), headers,
+                             http_head_bytes(request_head(exchange)), exchange.request_body)
 
-    def _written(self, current: OpenFile, record: ArcWarcRecord, offset: int,
+    def _written(self, current: OpenFile, record: Record, offset: int,
                  length: int) -> WrittenRecord:
-        get = record.rec_headers.get_header
         return WrittenRecord(
             warc_file=current.name, offset=offset, length=length,
-            record_id=get("WARC-Record-ID"), record_type=record.rec_type,
-            warc_date=get("WARC-Date"), target_uri=get("WARC-Target-URI"),
-            payload_digest=get("WARC-Payload-Digest"))
+            record_id=_header(record, "WARC-Record-ID"), record_type=record.rec_type,
+            warc_date=_header(record, "WARC-Date"), target_uri=_header(record, "WARC-Target-URI"),
+            payload_digest=_header(record, "WARC-Payload-Digest"))
 
     # -- files -----------------------------------------------------------
 
-    def _append(self, current: OpenFile,
-                records: list[ArcWarcRecord] | list[bytes]) -> tuple[int, int]:
+    def _append(self, current: OpenFile, records: list[Record] | list[bytes]) -> tuple[int, int]:
         """Write ``records`` all or none; offset and length of the first.
 
         A ``bytes`` record is a complete gzip member, written as it is.
@@ -275,6 +267,8 @@ class WarcArchive:
                 before = current.sink.position
                 if isinstance(record, bytes):
                     current.sink.write(record)
+                elif isinstance(record, BuiltRecord):
+                    current.sink.write(record.member)
                 else:
                     current.builder.write_record(record)
                 lengths.append(current.sink.position - before)
@@ -381,6 +375,18 @@ class WarcArchive:
                 index.merge_file(self.directory, target, counts=self.counts)
                 recovered.append(target)
         return recovered
+
+
+def _header(record: Record, name: str) -> str | None:
+    if isinstance(record, BuiltRecord):
+        return record.headers.get(name)
+    return record.rec_headers.get_header(name)
+
+
+def http_head_bytes(head: WireHead) -> bytes:
+    """The HTTP head as a record stores it (``heads.WireHead`` picks the encoding)."""
+    head.compute_headers_buffer()
+    return head.headers_buff
 
 
 def _names_this_file(path: Path, fd: int) -> bool:

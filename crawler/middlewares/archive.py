@@ -7,21 +7,20 @@ replayed from an archive or served from the HTTP cache are not captures and are
 skipped. Each article item also gets a ``metadata`` record (the item as the JSON
 feed has it) referring to the response it was extracted from.
 
-Records are digested, compressed and written by one writer thread, in the
-order they were handed over: zlib, hashlib and the file write release the
-GIL, so that work runs beside the reactor instead of taking its time. The
-response still goes on only once its records are on disk.
+Records are digested, compressed and written on the reactor thread, before
+the response goes on. A writer thread was tried: in the bench's live crawl
+it spent 1.3-1.5 s of CPU on work that takes 0.9-1.0 s inline, and each
+record's hand-over and return (thread switches, a loop wake-up) cost the
+reactor besides; with ISA-L's deflate (``warc.output``) what is left on the
+reactor is about 1 ms of CPU a page (docs/benchmarks.md).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import socket
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -35,8 +34,6 @@ from crawler.ownarchive import hosts_field
 from warc.writer import HttpExchange, WarcArchive, WarcWriteError, WrittenRecord
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 META_KEY = "warc_record"
 NOT_CAPTURES = frozenset({"replay", "cached"})
@@ -84,47 +81,38 @@ def status_line_protocol(protocol: str | None) -> str:
 
 
 class WarcArchiveMiddleware:
-    def __init__(self, crawler: Crawler, archive: WarcArchive | None, writer: ThreadPoolExecutor) -> None:
+    def __init__(self, crawler: Crawler, archive: WarcArchive | None) -> None:
         self.crawler = crawler
         self.archive = archive
         self.failed = False
-        # One thread: the archive is not thread-safe, and records keep their order.
-        self._writer = writer
-
-    async def _in_writer(self, work: Callable[[], T]) -> T:
-        return await asyncio.wrap_future(self._writer.submit(work))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiveMiddleware:
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED") or settings.getbool("REPLAY_OFFLINE"):
             raise NotConfigured
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
-        # Made in the writer thread: its SQLite digest index may only be used there.
         try:
-            archive = writer.submit(
-                WarcArchive, settings["WARC_DIR"],
+            archive = WarcArchive(
+                settings["WARC_DIR"],
                 prefix=settings.get("WARC_PREFIX") or crawler.spidercls.name,
                 host=settings.get("WARC_HOST") or socket.gethostname(),
                 max_size=settings.getint("WARC_MAX_SIZE"),
                 warcinfo={**cls._warcinfo(settings), **hosts_field(crawler.spider)},
                 operator=settings.get("WARC_OPERATOR"), worker_id=settings.get("WARC_WORKER_ID"),
-                gzip_level=settings.getint("WARC_GZIP_LEVEL")).result()
+                gzip_level=settings.getint("WARC_GZIP_LEVEL"))
         except WarcWriteError as e:
-            return cls._unusable(crawler, e, writer)
-        middleware = cls(crawler, archive, writer)
+            return cls._unusable(crawler, e)
+        middleware = cls(crawler, archive)
         crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     @classmethod
-    def _unusable(cls, crawler: Crawler, error: WarcWriteError,
-                  writer: ThreadPoolExecutor) -> WarcArchiveMiddleware:
+    def _unusable(cls, crawler: Crawler, error: WarcWriteError) -> WarcArchiveMiddleware:
         """An archive that cannot be opened (a damaged digest index): nothing
         may be fetched, since nothing could be stored; the crawl stops at once."""
-        middleware = cls(crawler, None, writer)
+        middleware = cls(crawler, None)
         crawler.signals.connect(lambda: middleware._stop(error), signal=signals.spider_opened, weak=False)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     @staticmethod
@@ -135,7 +123,7 @@ class WarcArchiveMiddleware:
         info.update({f"scrapy-{name.lower()}": str(settings.get(name)) for name in WARCINFO_SETTINGS})
         return info
 
-    async def process_response(self, request: Request, response: Response) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         # A redirected or retried request inherits the meta of the one before:
         # its capture must not be taken for this response's.
         request.meta.pop(META_KEY, None)
@@ -144,7 +132,7 @@ class WarcArchiveMiddleware:
         if self.archive is None:
             raise IgnoreRequest(f"no usable archive, capture not stored: {response.url}")
         try:
-            written = await self._in_writer(self._writer_for(request, response))
+            written = self._write(request, response)
         except WarcWriteError as e:
             self._stop(e)
             raise IgnoreRequest(f"capture not stored: {response.url}") from e
@@ -153,40 +141,32 @@ class WarcArchiveMiddleware:
             self.crawler.stats.inc_value(f"warc/records_written/{record.record_type}")
         return response
 
-    def _writer_for(self, request: Request,
-                    response: Response) -> Callable[[], list[WrittenRecord]]:
-        """What the writer thread does for one response; the exchange (or the
-        foreign capture) is taken here, on the reactor thread."""
+    def _write(self, request: Request, response: Response) -> list[WrittenRecord]:
+        """The records of one response: the exchange, or the foreign capture."""
         foreign = request.meta.get(FOREIGN_KEY)
         if foreign is not None:
-            return lambda: foreign.write(self.archive)
+            return foreign.write(self.archive)
         exchange = exchange_from(request, response, datetime.now(timezone.utc))
-        return lambda: [self.archive.write_exchange(exchange)]
+        return [self.archive.write_exchange(exchange)]
 
-    async def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+    def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         written: WrittenRecord | None = response.meta.get(META_KEY) if response else None
         if written is None or self.failed or self.archive is None:
             return
         payload = json.dumps(feed_item(item), ensure_ascii=False).encode("utf-8")
         try:
-            await self._in_writer(lambda: self.archive.write_metadata(written, payload))
+            self.archive.write_metadata(written, payload)
         except WarcWriteError as e:
             self._stop(e)
             return
         self.crawler.stats.inc_value("warc/records_written/metadata")
 
     def spider_closed(self, spider: Spider) -> None:
-        if self.archive is None:
-            self._writer.shutdown(wait=True)
-            return
-        # Closed in the writer thread, after whatever was handed over before.
         try:
-            self._writer.submit(self.archive.close).result()
+            self.archive.close()
         except OSError:
             self.crawler.stats.inc_value("warc/errors/close")
             logger.error("Could not close the WARC archive cleanly", exc_info=True)
-        finally:
-            self._writer.shutdown(wait=True)
         # Repairs of the archive's derived files (warc.index): warc/index/bad_lines, ...
         for key, count in self.archive.counts.items():
             self.crawler.stats.set_value(f"warc/{key}", count)
