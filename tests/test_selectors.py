@@ -114,3 +114,23 @@ def test_a_reference_makes_the_page_inexact_iff_it_spells_a_name_character(code:
     for reference in (f"&#{code};", f"&#00{code}", f"&#x{code:x};", f"&#X{code:04X}"):
         source = f'<div class="x{reference}y">'.encode()
         assert (not PageSource(source, "utf-8").exact) is spells_name, reference
+
+
+def test_has_asking_for_one_match_selects_what_parsels_translation_selects() -> None:
+    from lxml import etree
+    from parsel.csstranslator import HTMLTranslator
+
+    from crawler.extract import LAYOUTS
+
+    selectors = {value for layout in LAYOUTS for kind in layout.__mro__
+                 for value in vars(kind).values() if isinstance(value, Selector)}
+    selectors |= {Selector(css) for css in (
+        "div:has(> p)", "div:has(p, span)", "section:has(div p)", "div:not(:has(span))")}
+    pages = [*sorted(PAGES.glob("*.html")),
+             Path(__file__).resolve().parents[2] / "shared/fixtures/sputnik_fr/article-1054083153.html"]
+    nested = b"<html><body>" + b"<div><section><p>x</p><span>y</span></section></div>" * 3 + b"</body></html>"
+    for body in [page.read_bytes() for page in pages if page.exists()] + [nested]:
+        root = response(body).selector.root
+        for selector in selectors:
+            plain = etree.XPath(HTMLTranslator().css_to_xpath(selector.expression))
+            assert selector(root) == plain(root), selector

@@ -28,7 +28,24 @@ from cssselect import parser as css_parser
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
-_TRANSLATOR = HTMLTranslator()
+
+
+class _FirstMatchTranslator(HTMLTranslator):
+    """parsel's translator, with ``:has()`` asking for one match, not all.
+
+    ``:has(x)`` is a test that a match exists; written ``descendant::x[1]``,
+    libxml2 stops at the first one instead of collecting every match under
+    each candidate (the layout containers, ``div.article:has(…)``, were the
+    dearest lookups of a page). The same elements match either way."""
+
+    def xpath_relation_descendant_combinator(self, right: Any) -> str:
+        return f"{super().xpath_relation_descendant_combinator(right)}[1]"
+
+    def xpath_relation_child_combinator(self, right: Any) -> str:
+        return f"{super().xpath_relation_child_combinator(right)}[1]"
+
+
+_TRANSLATOR = _FirstMatchTranslator()
 # Added by libxml2's HTML parser where the source has none.
 _IMPLIED_TAGS = frozenset({"html", "head", "body", "p"})
 # A numeric character reference to a letter, digit, "_" or "-" (leading zeros allowed).
