@@ -20,14 +20,13 @@ required.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import cssselect
 from cssselect import parser as css_parser
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
-
 
 
 class _FirstMatchTranslator(HTMLTranslator):
@@ -54,10 +53,11 @@ _NAME_REFERENCE = re.compile(
     rb"|&#[xX]0*(?:2[dD]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])(?![0-9a-fA-F])"
 )
 # Every character a name can be spelled with, and "<": an encoding that writes
-# them as these very bytes (UTF-8 and every other ASCII-based one) lets the
-# tests below run on the raw body, bytes being much quicker to search than text.
+# them as these very bytes (UTF-8 and every other ASCII-based one) lets
+# PageSource search the raw body, bytes being much quicker to search than text.
 _NAME_PROBE = "<ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 _ATTRIBUTE_OPERATORS = frozenset({"=", "~=", "|=", "^=", "$=", "*="})
+
 
 class PageSource:
     """The page's raw body, asked whether a name can be in its parsed tree."""
@@ -83,6 +83,7 @@ class PageSource:
         return found
 
 
+@cache  # one answer per encoding, asked once per page
 def _writes_names_as_ascii(encoding: str) -> bool:
     try:
         return _NAME_PROBE.encode(encoding) == _NAME_PROBE.encode("ascii")
