@@ -3,7 +3,7 @@
 Articles are keyed by the platform's id, which is the same on every host and
 mirror (the URL when a page has none). Within a run, the same article with the
 same body is a duplicate; the run remembers a 16-byte hash per article and
-text, about 100 bytes each. Across runs, an article already archived with the
+text, about 40 bytes each in a ``DigestSet``. Across runs, an article already archived with the
 same normalised body (and the same live entries, audio, gallery or video,
 when the page has them) is dropped as unchanged; a changed one is emitted
 again with the next ``version``.
@@ -33,6 +33,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.digestset import DigestSet
 from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.state import ArchivedArticle, ArticleStore, StateError, open_store
 from crawler.state.guard import as_state_error, stop_crawl, stop_when_opened
@@ -54,7 +55,7 @@ class DedupePipeline:
     def __init__(self, crawler: Crawler, store: ArticleStore | None) -> None:
         self.crawler = crawler
         self.store = store
-        self.seen: set[bytes] = set()
+        self.seen = DigestSet(16)
         self.history: VersionHistory | None = None
         # Set once the store has failed: no item may go out unchecked after it.
         self.store_error: StateError | None = None
@@ -101,10 +102,9 @@ class DedupePipeline:
             return item
         digest = content_digest(adapter)
         key = hashlib.blake2b(article_key(adapter).encode() + digest, digest_size=16).digest()
-        if key in self.seen:
+        if not self.seen.add(key):
             self.crawler.stats.inc_value("dedupe/duplicate")
             raise DropItem(f"Duplicate of an article already emitted: {adapter.get('url')}")
-        self.seen.add(key)
         archived = self.archived(adapter)
         if archived is not None and archived.digest == digest:
             self._unchanged(adapter)
