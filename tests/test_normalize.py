@@ -186,9 +186,19 @@ def _clean_slowly(text: str) -> str | None:
 
 @settings(max_examples=500)
 @given(st.one_of(st.text(), st.text(alphabet=st.sampled_from(
-    list("ab é&amp;#;\n\r\t \u00a0\u200b\u0301\x85\x1c\u3000x")))))
+    list("ab é&amp;#;\n\r\t \u00a0\u200b\u200c\u0301\x85\x1c\u3000x")))))
 def test_clean_text_shortcut_changes_nothing(text: str) -> None:
     assert clean_text(text) == _clean_slowly(text)
+
+
+def test_clean_text_quick_check_agrees_with_its_pattern_on_every_character() -> None:
+    # _is_clean trusts str.isprintable() for the pattern's character classes.
+    from crawler.normalize import _UNCLEAN, _is_clean
+
+    for code in range(0x10000):
+        char = chr(code)
+        for text in (char, f"a{char}b", f"{char}x", f"x{char}"):
+            assert _is_clean(text) == (_UNCLEAN.search(text) is None), hex(code)
 
 
 @settings(max_examples=300)
