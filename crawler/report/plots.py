@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+from matplotlib.dates import date2num  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
@@ -25,6 +26,8 @@ matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "sputnik-arc
                             "axes.spines.right": False})
 
 MAX_SECTIONS = 8
+# Periods drawn as bars; more are drawn as steps (_stacked_steps).
+MAX_BARS = 400
 TOP_KEYWORDS = 8
 OTHER = "other"
 
@@ -69,6 +72,15 @@ def stacked_by_section(articles: list[ArticleFacts], bucket: str) -> str | None:
     periods = sorted({key[0] for key in counts})
     names = sections + ([OTHER] if any(key[1] == OTHER for key in counts) else [])
     figure, axes = plt.subplots(figsize=(10, 3.2))
+    if len(periods) > MAX_BARS:
+        _stacked_steps(axes, counts, names, periods[0], periods[-1], bucket)
+    else:
+        _stacked_bars(axes, counts, names, periods, bucket)
+    return finish(figure, axes, f"articles per {bucket}")
+
+
+def _stacked_bars(axes: plt.Axes, counts: Counter[tuple[date, str]], names: list[str],
+                  periods: list[date], bucket: str) -> None:
     bottom = [0] * len(periods)
     width = 0.8 if bucket == "day" else 5.6
     for name in names:
@@ -78,7 +90,30 @@ def stacked_by_section(articles: list[ArticleFacts], bucket: str) -> str | None:
         for bar in bars:
             bar.set_edgecolor(bar.get_facecolor())
         bottom = [b + h for b, h in zip(bottom, heights)]
-    return finish(figure, axes, f"articles per {bucket}")
+
+
+def _stacked_steps(axes: plt.Axes, counts: Counter[tuple[date, str]], names: list[str],
+                   first: date, last: date, bucket: str) -> None:
+    """One filled step outline per section over every period from first to last.
+
+    Past MAX_BARS periods a bar is narrower than a pixel, and a bar per
+    period and section cost matplotlib about 1 ms each: years of articles
+    per day (20,000+ bars) took 20 s and 200 MB at the end of every crawl,
+    and 6 MB of SVG.
+    """
+    step = timedelta(days=1 if bucket == "day" else 7)
+    periods = [first + step * i for i in range((last - first) // step + 1)]
+    edges = [date2num(when) for when in periods] + [date2num(last + step)]
+    bottom = [0] * len(periods)
+    for name in names:
+        top = [b + counts.get((when, name), 0) for b, when in zip(bottom, periods)]
+        # Rasterized: thousands of steps are lighter as pixels than as SVG
+        # paths (300 KB, not 2 MB); not antialiased, or a step narrower than
+        # a pixel would be drawn pale.
+        axes.stairs(top, edges, baseline=bottom, fill=True, label=name, rasterized=True,
+                    antialiased=False)
+        bottom = top
+    axes.xaxis_date()
 
 
 def month_range(first: date, last: date) -> list[date]:
