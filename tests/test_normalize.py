@@ -306,3 +306,14 @@ FIELD_VALUES = st.one_of(st.none(), st.text(max_size=40), st.integers(0, 2_000_0
 def test_normalize_fields_idempotent_on_anything(fields: dict[str, object]) -> None:
     once = normalize_fields(fields, SPUTNIK_FR)
     assert normalize_fields(once, SPUTNIK_FR) == once
+
+
+def test_canonical_url_answers_a_str_subclass_as_its_str() -> None:
+    # lxml's text results are str subclasses; the cache must not keep them (and their tree).
+    class Smart(str):
+        pass
+
+    url = "HTTPS://FR.SputnikNews.com/20211227/a-1054083153.html#x"
+    assert canonical_url(Smart(url)) == canonical_url(url) == \
+        "https://fr.sputniknews.com/20211227/a-1054083153.html"
+    assert type(canonical_url(Smart(url))) is str
