@@ -30,6 +30,7 @@ class RunDupeFilter(RFPDupeFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seen = DigestSet(FINGERPRINT_SIZE)
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunDupeFilter:
         return cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"),

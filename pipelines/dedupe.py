@@ -3,10 +3,10 @@
 Articles are keyed by the platform's id, which is the same on every host and
 mirror (the URL when a page has none). Within a run, the same article with the
 same body is a duplicate; the run remembers a 16-byte hash per article and
-text, about 40 bytes each in a ``DigestSet``. Across runs, an article already archived with the
-same normalised body (and the same live entries, audio, gallery or video,
-when the page has them) is dropped as unchanged; a changed one is emitted
-again with the next ``version``.
+text, about 40 bytes each in a ``DigestSet``. Across runs, an article
+already archived with the same normalised body (and the same live entries,
+audio, gallery or video, when the page has them) is dropped as unchanged; a
+changed one is emitted again with the next ``version``.
 
 The store learns of an item only after the feed exporter has written it
 (``item_scraped`` reaches this pipeline after the FeedExporter, which was
