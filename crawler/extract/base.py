@@ -286,11 +286,8 @@ class ArticleLayout:
 
     def _all(self, selector: etree.XPath | Selector | None,
              context: Element | None) -> list[Element]:
-        """Every match under ``context``; none looked for where the page's
-        source rules them out (extract.selectors)."""
-        if selector is None or context is None or not self.page.may_match(selector):
-            return []
-        return selector(context)
+        """Every match under ``context`` (``Page.find``)."""
+        return self.page.find(selector, context)
 
     def _first(self, selector: etree.XPath | Selector | None,
                context: Element | None) -> Element | None:

@@ -14,9 +14,6 @@ from crawler.extract.layout_2016 import Layout2016
 from crawler.extract.layout_2021 import Layout2021
 from crawler.extract.page import Page
 
-def is_amp(page: Page) -> bool:
-    return page.is_amp
-
 
 class LayoutAmp2021(Layout2021):
     NAME = "amp"
@@ -30,7 +27,7 @@ class LayoutAmp2021(Layout2021):
 
     @classmethod
     def matches(cls, page: Page) -> bool:
-        return is_amp(page) and super().matches(page)
+        return page.is_amp and super().matches(page)
 
 
 class LayoutAmp2016(Layout2016):
@@ -43,4 +40,4 @@ class LayoutAmp2016(Layout2016):
 
     @classmethod
     def matches(cls, page: Page) -> bool:
-        return is_amp(page) and super().matches(page)
+        return page.is_amp and super().matches(page)

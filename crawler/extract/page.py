@@ -15,7 +15,7 @@ from parsel import Selector as ParselSelector
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.response import get_base_url
 
-from crawler.extract.blocks import Element, element_text, first, xpath
+from crawler.extract.blocks import Element, element_text, xpath
 from crawler.extract.jsonld import json_ld_objects
 from crawler.extract.selectors import PageSource, Selector
 from crawler.normalize import clean_text
@@ -207,11 +207,19 @@ class Page:
         """False when the page's source rules out any match (extract.selectors)."""
         return not isinstance(selector, Selector) or selector.may_match(self.source)
 
+    def find(self, selector: etree.XPath | Selector | None,
+             context: Element | None) -> list[Element]:
+        """Every match under ``context``; none looked for where the page's
+        source rules them out."""
+        if selector is None or context is None or not self.may_match(selector):
+            return []
+        return selector(context)
+
     def first(self, selector: etree.XPath | Selector) -> Element | None:
         """The first match of ``selector`` in the document, looked up once per page."""
         if selector not in self._found:
-            found = first(selector, self.root) if self.may_match(selector) else None
-            self._found[selector] = found
+            found = self.find(selector, self.root)
+            self._found[selector] = found[0] if found else None
         return self._found[selector]
 
     def meta(self, key: str) -> str | None:

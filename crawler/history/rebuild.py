@@ -8,7 +8,6 @@ staged in a temporary table, so memory does not grow with the archive.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterator
