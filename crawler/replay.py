@@ -79,6 +79,12 @@ class ReplayUrlFilter:
         self.other_hosts: Counter[str] = Counter()
         self.edition_records = 0
 
+    def may_take(self, url: str) -> bool:
+        """False only for a URL the call would turn down as another host's;
+        counts nothing (the reader asks it before deciding to hold a block)."""
+        host = quick_host(url)
+        return host is None or bare_host(host) in self.urls.hosts
+
     def __call__(self, url: str) -> str | None:
         host = quick_host(url)
         if host is not None and bare_host(host) not in self.urls.hosts:

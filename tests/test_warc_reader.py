@@ -28,7 +28,9 @@ from tests.warc_builders import (
     warcinfo,
 )
 from warc import reader as reader_module
+from warc import scan as scan_module
 from warc.fields import normalise_date
+from warc.limits import ReplayLimits
 from warc.reader import ArchivedResponse, ReplayPathError, WarcReplayReader, expand_paths
 
 SAMPLES = Path("/work/shared/samples/warc")
@@ -675,3 +677,121 @@ def test_gzip_member_of_two_records_among_single_ones(tmp_path: Path) -> None:
     assert [r.url for r in responses] == ["https://other0.test/page", "https://other1.test/page",
                                           "https://sputniknews.test/1/", "https://sputniknews.test/2/"]
     assert counts["replay/records/response"] == 4
+
+
+# -- records fastwarc holds: read once, the same responses -----------------------------------
+
+
+def read_again(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Offsets the reader reads a record again from, from now on."""
+    offsets: list[int] = []
+    real = reader_module.read_record_at
+
+    def counting(fh, offset):  # type: ignore[no-untyped-def]
+        offsets.append(offset)
+        return real(fh, offset)
+    monkeypatch.setattr(reader_module, "read_record_at", counting)
+    return offsets
+
+
+def never_holding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(WarcReplayReader, "_worth_holding", lambda self, record: False)
+
+
+class HostFilter:
+    """only_edition, with the quick host test the reader asks before holding."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def may_take(self, url: str) -> bool:
+        self.asked.append(url)
+        return "sputniknews" in url
+
+    def __call__(self, url: str) -> str | None:
+        return only_edition(url)
+
+
+@pytest.mark.parametrize("use_gzip", [True, False], ids=["warc.gz", "warc"])
+def test_records_the_filter_takes_are_not_read_twice(tmp_path: Path, use_gzip: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / ("hay.warc.gz" if use_gzip else "hay.warc")
+    offsets = build_warc(path, haystack(10) + three_pages() + haystack(10), gzip=use_gzip)
+    again = read_again(monkeypatch)
+
+    held, counts = replay([path], url_filter=HostFilter())
+    assert [r.warc_offset for r in held] == offsets[10:13]
+    assert again == []
+
+    never_holding(monkeypatch)
+    reread, counts_reread = replay([path], url_filter=HostFilter())
+    assert again == offsets[10:13]
+    assert held == reread and counts == counts_reread
+
+
+def test_only_records_the_filter_may_take_are_held(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "hay.warc.gz"
+    build_warc(path, [warcinfo(), *haystack(5), *three_pages(), http_request("https://sputniknews.test/1/")])
+    held: list[str] = []
+    real_block = scan_module._whole_block
+
+    def recording(record, length):  # type: ignore[no-untyped-def]
+        held.append(record.headers.get("WARC-Target-URI"))
+        return real_block(record, length)
+    monkeypatch.setattr(scan_module, "_whole_block", recording)
+    urls = HostFilter()
+
+    replay([path], url_filter=urls)
+
+    assert held == [f"https://sputniknews.test/{n}/" for n in (1, 2, 3)]
+    assert len(urls.asked) == 8  # every response, never the warcinfo or the request
+
+
+def test_records_over_the_payload_limit_are_not_held(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.warc.gz"
+    big = PAGE + b" " * 3_000_000
+    offsets = build_warc(path, [html_response("https://sputniknews.test/big/", big), *three_pages()])
+    again = read_again(monkeypatch)
+
+    responses, counts = replay([path], limits=ReplayLimits(max_payload=1_000_000))
+
+    assert [r.url for r in responses] == [f"https://sputniknews.test/{n}/" for n in (1, 2, 3)]
+    assert counts["replay/skipped/too_large"] == 1
+    assert again == offsets[:1]
+
+
+def damaged_files(tmp_path: Path) -> list[Path]:
+    """Intact, damaged and odd files, real and built, to replay both ways."""
+    built = tmp_path / "built.warc.gz"
+    offsets = build_warc(built, [warcinfo(), *three_pages(), *haystack(4),
+                                 revisit("https://sputniknews.test/1/again/", three_pages()[0])])
+    rotten = tmp_path / "rotten.warc.gz"
+    offsets = build_warc(rotten, haystack(6) + three_pages() + haystack(6))
+    damage(rotten, offsets[4] + 40)
+    cut = tmp_path / "cut.warc.gz"
+    build_warc(cut, three_pages() + three_pages())
+    truncate(cut, 300)
+    plain = tmp_path / "plain.warc"
+    offsets = build_warc(plain, three_pages() + haystack(3), gzip=False)
+    damage(plain, offsets[1] + 30)
+    real = sorted(SAMPLES.glob("*.warc*")) + sorted(Path("samples").glob("*.warc.gz"))
+    return [built, rotten, cut, plain, *real]
+
+
+def test_holding_blocks_changes_no_response_count_or_log_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    files = damaged_files(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        held, counts = replay(files)
+    lines, caplog.records[:] = warnings_of(caplog), []
+    never_holding(monkeypatch)
+    with caplog.at_level(logging.WARNING):
+        reread, counts_reread = replay(files)
+
+    assert len(held) > 10
+    assert counts["replay/errors/corrupt"] == counts["replay/errors/truncated"] == 1
+    assert held == reread
+    assert counts == counts_reread
+    assert lines == warnings_of(caplog)

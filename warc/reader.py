@@ -8,9 +8,11 @@ raises out of the generator.
 
 Two readers share the work. fastwarc (``warc.scan``) reads the WARC headers
 of intact records, which is all replay needs of the records the URL filter
-turns down: most of any archive. A record the filter lets through is read
-again from its offset by the project's own reader (``warc.records``), which
-checks it whole, and so is every record from the point where fastwarc stops
+turns down: most of any archive. A record the filter may let through is
+read whole by fastwarc too, and handed on once the records after it are
+found where they should be; if they are not, it is read again from its
+offset by the project's own reader (``warc.records``), which checks it
+whole, as it reads every record from the point where fastwarc stops
 trusting the file (damage, a whole-file gzip), until the damage is behind.
 """
 
@@ -26,7 +28,8 @@ from warc import fields, http, members
 from warc.blocks import BlockDamaged
 from warc.limits import NO_LIMITS, TOO_LARGE, HeadTooLarge, ReplayLimits
 from warc.paths import ReplayPathError, expand_paths
-from warc.records import Fault, GzipFramer, PlainFramer, RawRecord, read_record_at
+from warc.blocks import MAX_HEAD_BYTES
+from warc.records import Fault, GzipFramer, HeldRecord, PlainFramer, RawRecord, read_record_at
 from warc.revisits import Original, RevisitIndex, read_original, read_revisit_head
 from warc.scan import ScannedRecord, scan
 from warc.verify import payload_digest_matches
@@ -39,6 +42,9 @@ Counter = Callable[[str, int], None]
 # Records fastwarc gave last that are not yet known to be where it says.
 UNCONFIRMED = 2
 UrlFilter = Callable[[str], str | None]
+# Blocks fastwarc may hold for the filter's records without a payload limit;
+# larger ones are read from the file, as the limit is checked before reading.
+HOLD_MAX = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,7 @@ class WarcReplayReader:
         if start >= members.file_size(fh):
             return None
         pending: deque[ScannedRecord] = deque()
-        for record in scan(fh, start, members.is_gzip(fh, start)):
+        for record in scan(fh, start, members.is_gzip(fh, start), self._worth_holding):
             pending.append(record)
             if len(pending) > UNCONFIRMED:
                 yield from self._scanned(fh, pending.popleft(), file_no, path)
@@ -175,11 +181,30 @@ class WarcReplayReader:
             if record.rec_type == "response" and self._indexable(record):
                 self._index.add(record, file_no)
             return
+        if record.block is not None and record.all_ascii():
+            held = HeldRecord(record.offset, record.rec_type, record.header, record.block)
+            yield from self._whole(held, record, url, file_no, path)
+            return
         position = fh.tell()
         try:
             yield from self._reread(fh, record, url, file_no, path)
         finally:
             fh.seek(position)  # fastwarc reads on from where it was
+
+    def _worth_holding(self, record: ScannedRecord) -> bool:
+        """A response or revisit the URL filter may keep, small enough to hold.
+
+        Asks the filter's ``may_take`` (a quick look at the host, no stats),
+        if it has one; a record held for nothing only costs a copy.
+        """
+        if record.rec_type not in ("response", "revisit"):
+            return False
+        limit = self._limits.max_payload
+        if not 0 <= record.content_length <= (limit + MAX_HEAD_BYTES if limit else HOLD_MAX):
+            return False
+        may_take = getattr(self._url_filter, "may_take", None)
+        url = fields.target_uri(record)
+        return may_take is None or url is None or may_take(url)
 
     def _scanned_url(self, record: ScannedRecord) -> str | None:
         if record.rec_type == "response":
@@ -198,6 +223,11 @@ class WarcReplayReader:
         if isinstance(item, Fault):
             self._report_fault(path, item)
             return
+        yield from self._whole(item, scanned, url, file_no, path)
+
+    def _whole(self, item: RawRecord, scanned: ScannedRecord, url: str, file_no: int,
+               path: str) -> Iterator[ArchivedResponse]:
+        """A record the filter took, read whole: its response, if it makes one."""
         if scanned.rec_type == "response":
             response = self._response(item, file_no, path, url)
         else:

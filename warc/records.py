@@ -32,6 +32,7 @@ TRUNCATED = "truncated"
 CORRUPT = "corrupt"
 WARC_PARSER = StatusAndHeadersParser(ArcWarcRecordLoader.WARC_TYPES)
 MAX_BLANK_LINES = 64
+_NO_HEADERS = StatusAndHeaders("", [], "WARC/1.0")
 T = TypeVar("T")
 
 
@@ -108,6 +109,36 @@ class RawRecord:
             self.fail(exc.kind, str(exc))
         except (zlib.error, OSError, EOFError) as exc:
             self.fail(CORRUPT, f"read error: {exc}")
+        return None
+
+
+class HeldRecord(RawRecord):
+    """A record another reader (fastwarc, ``warc.scan``) read whole and found
+    to end where it should: its block in memory, its WARC headers looked up
+    through ``header``. The same record to every caller as one read here."""
+
+    def __init__(self, offset: int, rec_type: str, header: Callable[[str], str | None],
+                 block: bytes) -> None:
+        stream = BlockStream(LimitReader(io.BytesIO(block), len(block)), lambda: False)
+        super().__init__(offset, _NO_HEADERS, stream, _HeldEnd())
+        self._rec_type = rec_type
+        self._header = header
+
+    @property
+    def rec_type(self) -> str:
+        return self._rec_type
+
+    def header(self, name: str) -> str | None:
+        return self._header(name)
+
+
+class _HeldEnd:
+    """What follows a held block was checked by the reader that held it."""
+
+    def skip_block(self, record: RawRecord) -> None:
+        record.block.drain()
+
+    def read_end(self, record: RawRecord) -> None:
         return None
 
 
