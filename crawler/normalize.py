@@ -99,6 +99,13 @@ def _parse_datetime(value: str | int, zone: tzinfo) -> datetime | None:
     return None
 
 
+# Answers for text values, and each answer as its own (normalising is
+# idempotent): the pipeline re-normalises what extraction gave, and a page's
+# dates are read from several places. Cleared whole when full.
+_DATETIMES: dict[tuple[str, str], str | None] = {}
+_DATETIMES_MAX = 1024
+
+
 def normalize_datetime(value: str | int | None, tz: str) -> str | None:
     """Any date form of the platform → ``YYYY-MM-DDTHH:MM:SS+HH:MM`` in ``tz``.
 
@@ -107,6 +114,20 @@ def normalize_datetime(value: str | int | None, tz: str) -> str | None:
     without an offset are wall-clock time in ``tz``. A date without a time is
     refused rather than given an invented midnight. Never raises.
     """
+    if type(value) is not str:
+        return _normalize_datetime(value, tz)
+    key = (value, tz)
+    if key in _DATETIMES:
+        return _DATETIMES[key]
+    if len(_DATETIMES) >= _DATETIMES_MAX:
+        _DATETIMES.clear()
+    answer = _DATETIMES[key] = _normalize_datetime(value, tz)
+    if answer is not None:
+        _DATETIMES[(answer, tz)] = answer
+    return answer
+
+
+def _normalize_datetime(value: str | int | None, tz: str) -> str | None:
     zone = _zone(tz)
     if zone is None or value is None or isinstance(value, bool):
         return None

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from crawler.editions import SPUTNIK_EN, SPUTNIK_FR
 from crawler.normalize import (
-    ARTICLE_FIELDS, canonical_url, clean_body, clean_text, find_visible_datetime,
-    normalize_datetime, normalize_fields, normalize_language, unique_texts,
+    ARTICLE_FIELDS, _normalize_datetime, canonical_url, clean_body, clean_text,
+    find_visible_datetime, normalize_datetime, normalize_fields, normalize_language, unique_texts,
 )
 
 PARIS = "Europe/Paris"
@@ -109,6 +109,32 @@ def test_datetime_round_trip(moment: datetime, form) -> None:  # type: ignore[no
     assert parsed.timestamp() == moment.timestamp()
     assert parsed.utcoffset() == moment.astimezone(ZoneInfo(PARIS)).utcoffset()
     assert normalize_datetime(normal, PARIS) == normal
+
+
+WIDE_MOMENTS = st.datetimes(min_value=datetime(1850, 1, 1), max_value=datetime(2100, 1, 1),
+                            timezones=ZONES, allow_imaginary=False).map(
+                                lambda d: d.replace(microsecond=0))
+TEXT_FORMS = st.sampled_from([
+    lambda d: d.isoformat(),
+    lambda d: d.strftime("%Y%m%dT%H%M%z"),
+    lambda d: d.strftime("%Y-%m-%d %H:%M"),  # wall clock in the edition's zone
+    lambda d: d.strftime("%H:%M %d.%m.%Y"),
+    lambda d: str(int(d.timestamp())),
+])
+
+
+@settings(max_examples=300)
+@given(WIDE_MOMENTS, TEXT_FORMS,
+       st.sampled_from([PARIS, "Europe/Moscow", "Asia/Tokyo", "America/Sao_Paulo", "Mars/Olympus"]))
+def test_remembered_dates_are_the_parsers_answers(moment: datetime, form, zone: str) -> None:  # type: ignore[no-untyped-def]
+    # normalize_datetime remembers each answer as the answer to itself too:
+    # true only because the parser's own output parses back to itself.
+    value = form(moment)
+    answer = _normalize_datetime(value, zone)
+    assert normalize_datetime(value, zone) == answer
+    if answer is not None:
+        assert _normalize_datetime(answer, zone) == answer
+        assert normalize_datetime(answer, zone) == answer
 
 
 # --- language -----------------------------------------------------------------------
