@@ -28,6 +28,8 @@ from cssselect import parser as css_parser
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
+from crawler.extract.bytesearch import contains
+
 
 class _FirstMatchTranslator(HTMLTranslator):
     """parsel's translator, with ``:has()`` asking for one match, not all.
@@ -79,7 +81,7 @@ class PageSource:
         found = self._found.get(name)
         if found is None:  # selectors share names: search the body once for each
             text = self.lowered if name.startswith("<") else self.body
-            found = self._found[name] = name.encode("ascii") in text
+            found = self._found[name] = contains(text, name.encode("ascii"))
         return found
 
 
