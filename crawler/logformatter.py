@@ -20,6 +20,9 @@ from scrapy.logformatter import LogFormatter, LogFormatterResult
 # The loggers Scrapy writes these lines with (scrapy.core.engine, scrapy.core.scraper).
 _CRAWLED_LOGGER = logging.getLogger("scrapy.core.engine")
 _SCRAPED_LOGGER = logging.getLogger("scrapy.core.scraper")
+# The level Scrapy gives both lines (tests/test_logformatter.py checks it):
+# asked before the line is built, which costs as much again (the referer).
+SCRAPY_LEVEL = logging.DEBUG
 
 
 def handled(logger: logging.Logger, level: int) -> bool:
@@ -45,22 +48,22 @@ def handled(logger: logging.Logger, level: int) -> bool:
     return not found_any and last_resort is not None and level >= last_resort.level
 
 
-def _if_handled(logger: logging.Logger, result: LogFormatterResult) -> LogFormatterResult | None:
-    # Scrapy logs nothing for None (engine and scraper both check).
-    return result if handled(logger, result["level"]) else None
-
-
 class ArticleLogFormatter(LogFormatter):
     """Scrapy's default prints the item after the reason: a whole article body
-    per duplicate. The reason already names the URL."""
+    per duplicate. The reason already names the URL. Scrapy logs nothing
+    where a method returns None (its engine and scraper both check)."""
 
     def crawled(self, request: Request, response: Response,
                 spider: Spider) -> LogFormatterResult | None:  # type: ignore[override]
-        return _if_handled(_CRAWLED_LOGGER, super().crawled(request, response, spider))
+        if not handled(_CRAWLED_LOGGER, SCRAPY_LEVEL):
+            return None
+        return super().crawled(request, response, spider)
 
     def scraped(self, item: Any, response: Response | Any,
                 spider: Spider) -> LogFormatterResult | None:  # type: ignore[override]
-        return _if_handled(_SCRAPED_LOGGER, super().scraped(item, response, spider))
+        if not handled(_SCRAPED_LOGGER, SCRAPY_LEVEL):
+            return None
+        return super().scraped(item, response, spider)
 
     def dropped(self, item: Any, exception: BaseException, response: Response | None,
                 spider: Spider) -> LogFormatterResult:

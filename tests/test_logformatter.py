@@ -7,9 +7,10 @@ from contextlib import contextmanager
 
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
+from scrapy.logformatter import LogFormatter
 from scrapy.utils.test import get_crawler
 
-from crawler.logformatter import ArticleLogFormatter, handled
+from crawler.logformatter import SCRAPY_LEVEL, ArticleLogFormatter, handled
 
 ENGINE = logging.getLogger("scrapy.core.engine")
 SCRAPER = logging.getLogger("scrapy.core.scraper")
@@ -80,6 +81,13 @@ def test_a_logger_level_above_the_record_rules_it_out() -> None:
         ENGINE.setLevel(logging.INFO)
         assert not handled(ENGINE, logging.DEBUG)
         assert handled(ENGINE, logging.INFO)
+
+
+def test_scrapy_logs_both_lines_at_the_level_asked_for() -> None:
+    request, response = _page()
+    plain = LogFormatter()
+    assert plain.crawled(request, response, Spider("s"))["level"] == SCRAPY_LEVEL
+    assert plain.scraped({"url": request.url}, response, Spider("s"))["level"] == SCRAPY_LEVEL
 
 
 def test_without_any_handler_only_what_last_resort_prints_counts() -> None:
