@@ -310,3 +310,19 @@ def test_page_document_is_what_scrapy_parses(response_class: type[TextResponse])
     ours = Page.from_response(response_class(url=FR + "/", body=body, encoding="utf-8")).root
     scrapys = response_class(url=FR + "/", body=body, encoding="utf-8").selector.root
     assert etree.tostring(ours) == etree.tostring(scrapys)
+
+
+def test_microdata_scopes_are_every_element_with_itemscope_and_itemtype() -> None:
+    from crawler.extract.page import _SCOPES
+
+    plain = etree.XPath("descendant-or-self::*[@itemscope][@itemtype]")
+    made = etree.fromstring(b'<html itemscope itemtype="t"><body><div itemscope itemtype="u">'
+                            b'<p itemscope>x</p><span itemtype="v">y</span>'
+                            b'<b ITEMSCOPE itemtype="w"></b></div></body></html>', etree.HTMLParser())
+    assert [e.tag for e in _SCOPES(made)] == ["html", "div", "b"]
+    for page in SAMPLES:
+        root = Page.from_response(HtmlResponse("https://fr.sputniknews.com/", body=page.read_bytes(),
+                                               encoding="utf-8")).root
+        assert _SCOPES(root) == plain(root), page.name
+        inner = root.find(".//body")
+        assert _SCOPES(inner) == plain(inner), page.name
