@@ -7,11 +7,10 @@ as a listing not fetched. This extension puts a filter on that logger that
 makes it one WARNING line without the traceback; with LOG_LEVEL=DEBUG the
 traceback is kept.
 
-It also sets the root logger to LOG_LEVEL while the crawl runs. Scrapy leaves
-the root logger at NOTSET and filters in its handler, so the two DEBUG lines
-of every response ("Crawled", "Scraped from") were built as records, masked
-by crawler.logsafety and then thrown away: a few percent of replay's time per
-article. Nothing below LOG_LEVEL was ever written, so nothing is lost.
+(The per-response DEBUG lines that no handler takes are left unbuilt by the
+log formatter, crawler.logformatter. Setting the root logger's level here did
+not last: Scrapy resets it to NOTSET when it installs its log handler, after
+the extensions are built.)
 """
 from __future__ import annotations
 
@@ -38,9 +37,6 @@ class QuietLogs:
         self.logger = logging.getLogger(ROBOTS_LOGGER)
         self.filter = RobotsErrorFilter()
         self.logger.addFilter(self.filter)
-        self.root_level = logging.root.level
-        if self.root_level == logging.NOTSET:
-            logging.root.setLevel(crawler.settings.get("LOG_LEVEL"))
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
@@ -51,4 +47,3 @@ class QuietLogs:
 
     def engine_stopped(self) -> None:
         self.logger.removeFilter(self.filter)
-        logging.root.setLevel(self.root_level)
