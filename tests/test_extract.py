@@ -1,6 +1,7 @@
 """Extraction of article fields from sample pages of both platform layouts."""
 from __future__ import annotations
 
+import codecs
 import gc
 import json
 import weakref
@@ -14,7 +15,7 @@ from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from crawler.editions import SPUTNIK_FR
 from scripts.regen_expected import edition_for
 from crawler.extract import NotAnArticle, choose_layout, extract_article, read_article
-from crawler.extract.page import Page
+from crawler.extract.page import Page, parse_document
 from crawler.normalize import ARTICLE_FIELDS, normalize_fields
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -309,6 +310,33 @@ def test_page_document_is_what_scrapy_parses(response_class: type[TextResponse])
     body = SAMPLES[0].read_bytes()
     ours = Page.from_response(response_class(url=FR + "/", body=body, encoding="utf-8")).root
     scrapys = response_class(url=FR + "/", body=body, encoding="utf-8").selector.root
+    assert etree.tostring(ours) == etree.tostring(scrapys)
+
+
+_DOC = "<html><head><title>t</title></head><body><p>é {}</p></body></html>"
+
+
+@pytest.mark.parametrize("body,encoding", [
+    *[(page.read_bytes(), "utf-8") for page in SAMPLES],
+    (codecs.BOM_UTF8 + _DOC.format("bom").encode(), "utf-8"),
+    (("\u00a0" + _DOC.format("nbsp") + "\u3000").encode(), "utf-8"),
+    (("\x1c" + _DOC.format("separator") + "\x1f").encode(), "utf-8"),
+    (("  \n" + _DOC.format("spaces") + "\n\t ").encode(), "utf-8"),
+    (_DOC.format("nul\x00byte").encode(), "utf-8"),
+    (b"\x00" + _DOC.format("leading nul").encode(), "utf-8"),
+    (_DOC.format("bad").encode() + b"\xff\xfe<p>after</p>", "utf-8"),
+    (_DOC.format("latin").encode("latin-1"), "latin-1"),
+    (_DOC.format("\ufffd given").encode(), "utf-8"),
+    (b"", "utf-8"),
+    (b"   ", "utf-8"),
+], ids=[*(page.stem for page in SAMPLES), "bom", "nbsp", "separators", "spaces", "nul",
+        "leading-nul", "invalid", "latin-1", "replacement", "empty", "blank"])
+def test_html_document_is_scrapys_whether_parsed_from_bytes_or_text(body: bytes,
+                                                                   encoding: str) -> None:
+    # UTF-8 pages are handed to lxml as bytes; every page must still give
+    # the very tree Scrapy's response.selector gives.
+    ours = parse_document(HtmlResponse(url=FR + "/", body=body, encoding=encoding))
+    scrapys = HtmlResponse(url=FR + "/", body=body, encoding=encoding).selector.root
     assert etree.tostring(ours) == etree.tostring(scrapys)
 
 

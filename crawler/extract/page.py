@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import codecs
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +17,7 @@ from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.response import get_base_url
 
 from crawler.extract.blocks import Element, element_text, xpath
+from crawler.extract.bytesearch import contains
 from crawler.extract.jsonld import json_ld_objects
 from crawler.extract.selectors import PageSource, Selector
 from crawler.normalize import clean_text
@@ -165,7 +167,28 @@ def parse_document(response: TextResponse) -> Element:
     """
     kind = ("xml" if isinstance(response, XmlResponse)
             else "html" if isinstance(response, HtmlResponse) else None)
-    return ParselSelector(text=response.text, type=kind, base_url=get_base_url(response)).root
+    base_url = get_base_url(response)
+    if kind == "html" and _utf8_as_decoded(response):
+        return ParselSelector(body=response.body, encoding="utf-8", type=kind, base_url=base_url).root
+    return ParselSelector(text=response.text, type=kind, base_url=base_url).root
+
+
+def _utf8_as_decoded(response: TextResponse) -> bool:
+    """Whether the body is the very bytes parsel would make of the decoded text.
+
+    parsel parses text by stripping it, dropping NUL characters and encoding
+    it to UTF-8 again: 0.1-0.2 ms a bench page. Handed the body, it parses the
+    same bytes when the body is UTF-8 decoded without a replacement (the text
+    has no U+FFFD), holds no NUL and no BOM, and ends on both sides in ASCII
+    that str.strip() and bytes.strip() agree is not whitespace (str.strip()
+    also strips NBSP and the ASCII separators 0x1C-0x1F).
+    """
+    body = response.body
+    if codecs.lookup(response.encoding).name != "utf-8" or contains(body, b"\x00"):
+        return False
+    ends = body.strip()
+    return (bool(ends) and 0x20 <= ends[0] < 0x80 and 0x20 <= ends[-1] < 0x80
+            and "\ufffd" not in response.text)
 
 
 @dataclass
