@@ -329,8 +329,12 @@ _DOC = "<html><head><title>t</title></head><body><p>é {}</p></body></html>"
     (_DOC.format("\ufffd given").encode(), "utf-8"),
     (b"", "utf-8"),
     (b"   ", "utf-8"),
+    (b"<!-- only a comment -->", "utf-8"),
+    (b"plain text, no markup", "utf-8"),
+    (b"<p>" * 3000 + b"deep", "utf-8"),
 ], ids=[*(page.stem for page in SAMPLES), "bom", "nbsp", "separators", "spaces", "nul",
-        "leading-nul", "invalid", "latin-1", "replacement", "empty", "blank"])
+        "leading-nul", "invalid", "latin-1", "replacement", "empty", "blank", "comment",
+        "no-markup", "deep"])
 def test_html_document_is_scrapys_whether_parsed_from_bytes_or_text(body: bytes,
                                                                    encoding: str) -> None:
     # UTF-8 pages are handed to lxml as bytes; every page must still give

@@ -164,24 +164,37 @@ def parse_document(response: TextResponse) -> Element:
     outlived it until the garbage collector's next full pass, about every
     2,700 pages of a replay: over 20 MB of trees held for nothing. Parsed
     here, the tree goes when the Page and the response go.
+
+    HTML is parsed into lxml's plain elements, not lxml.html's as parsel
+    does: lxml.html picks each element's class with a Python callback, about
+    a hundred calls a page, and extraction uses nothing but the etree API.
+    The bytes handed to libxml2 and its options are parsel's, so the tree is
+    the same (tests/test_extract.py compares them).
     """
-    kind = ("xml" if isinstance(response, XmlResponse)
-            else "html" if isinstance(response, HtmlResponse) else None)
     base_url = get_base_url(response)
-    if kind == "html" and _utf8_as_decoded(response):
-        return ParselSelector(body=response.body, encoding="utf-8", type=kind, base_url=base_url).root
-    return ParselSelector(text=response.text, type=kind, base_url=base_url).root
+    if not isinstance(response, HtmlResponse) or isinstance(response, XmlResponse):
+        kind = "xml" if isinstance(response, XmlResponse) else None
+        return ParselSelector(text=response.text, type=kind, base_url=base_url).root
+    if _utf8_as_decoded(response):
+        document = response.body.strip()
+    else:
+        document = response.text.strip().replace("\x00", "").encode("utf-8")
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    root = etree.fromstring(document or b"<html/>", parser=parser, base_url=base_url)
+    if root is None:  # a document of comments or blanks only, as parsel does
+        root = etree.fromstring(b"<html/>", parser=parser, base_url=base_url)
+    return root
 
 
 def _utf8_as_decoded(response: TextResponse) -> bool:
-    """Whether the body is the very bytes parsel would make of the decoded text.
+    """Whether the stripped body is the very bytes parsel makes of the decoded text.
 
-    parsel parses text by stripping it, dropping NUL characters and encoding
-    it to UTF-8 again: 0.1-0.2 ms a bench page. Handed the body, it parses the
-    same bytes when the body is UTF-8 decoded without a replacement (the text
-    has no U+FFFD), holds no NUL and no BOM, and ends on both sides in ASCII
-    that str.strip() and bytes.strip() agree is not whitespace (str.strip()
-    also strips NBSP and the ASCII separators 0x1C-0x1F).
+    parsel strips the text, drops NUL characters and encodes it to UTF-8
+    again: 0.1-0.2 ms a bench page. The body stripped is those bytes when
+    it is UTF-8 decoded without a replacement (the text has no U+FFFD),
+    holds no NUL and no BOM, and ends on both sides in ASCII that
+    str.strip() and bytes.strip() agree is not whitespace (str.strip() also
+    strips NBSP and the ASCII separators 0x1C-0x1F).
     """
     body = response.body
     if codecs.lookup(response.encoding).name != "utf-8" or contains(body, b"\x00"):
