@@ -74,8 +74,9 @@ def run_child(command: list[str], cwd: Path,
 
 
 def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str,
-          prefix: list[str] | None = None) -> Run:
-    """``scrapy crawl sputnik_fr`` from the project root, writing under ``work/label``."""
+          prefix: list[str] | None = None, root: Path = ROOT) -> Run:
+    """``scrapy crawl sputnik_fr`` from the project root (or another checkout of
+    it, ``root``), writing under ``work/label``."""
     out = work / label
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -84,9 +85,9 @@ def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str
                "-O", f"{out / 'items.jsonl'}:jsonlines"]
     for key, value in args.items():
         command += ["-a", f"{key}={value}"]
-    for key, value in {"EXTENSIONS": json.dumps(extensions()), **settings}.items():
+    for key, value in {"EXTENSIONS": json.dumps(extensions(root)), **settings}.items():
         command += ["-s", f"{key}={value}"]
-    run, _ = run_child(command, ROOT, {"SPUTNIK_OUTPUT_DIR": str(out / "output"),
+    run, _ = run_child(command, root, {"SPUTNIK_OUTPUT_DIR": str(out / "output"),
                                        "SCRAPY_SETTINGS_MODULE": "settings.base"})
     stats_path = out / "stats.json"
     run.stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
@@ -95,10 +96,16 @@ def crawl(work: Path, args: dict[str, str], settings: dict[str, str], label: str
     return run
 
 
-def extensions() -> dict[str, int]:
-    """The project's extensions and bench.cpu's (a command-line dict replaces the project's)."""
-    from settings.base import EXTENSIONS
-
+def extensions(root: Path = ROOT) -> dict[str, int]:
+    """The project's extensions and bench.cpu's (a command-line dict replaces the
+    project's), as the checkout at ``root`` has them."""
+    if root == ROOT:
+        from settings.base import EXTENSIONS
+    else:
+        listed = subprocess.run([sys.executable, "-c", "import json; from settings.base import "
+                                 "EXTENSIONS; print(json.dumps(EXTENSIONS))"],
+                                cwd=root, check=True, capture_output=True, text=True).stdout
+        EXTENSIONS = json.loads(listed)
     return {**EXTENSIONS, "bench.cpu.CpuTime": 0}
 
 
