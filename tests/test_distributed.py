@@ -246,8 +246,17 @@ def test_a_killed_worker_loses_nothing_and_its_warc_is_recovered(redis_url, clie
         assert read_json(tmp_path / "stats-w3.json")["finish_reason"] == "finished", log[-3000:]
         wanted = sorted(a.article_id for a in site.articles())
 
-    archived = [item["article_id"] for worker in ("w1", "w2", "w3") for item in _items(tmp_path, worker)]
-    assert sorted(archived) == wanted, "every article exactly once across the workers and runs"
+    archived = Counter(item["article_id"] for worker in ("w1", "w2", "w3")
+                       for item in _items(tmp_path, worker))
+    assert sorted(archived) == wanted, "every article across the workers and runs"
+    # At least once, not exactly: the test kills w1 as soon as it sees a
+    # line in w1's feed, which can fall between that write and the store's
+    # record of it (a Redis round trip later); the worker that takes the
+    # lease over then writes that one article again. Recording first would
+    # lose the article instead.
+    twice = [article for article, times in archived.items() if times > 1]
+    killed_wrote = {item["article_id"] for item in _items(tmp_path, "w1")}
+    assert len(twice) <= 1 and all(archived[a] == 2 and a in killed_wrote for a in twice), twice
     stats = [read_json(tmp_path / f"stats-{w}.json") for w in ("w2", "w3")]
     assert sum(s.get("distributed/inflight/requeued", 0) for s in stats) >= 1
     warc_dir = tmp_path / "output" / "warc"
