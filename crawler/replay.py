@@ -82,12 +82,11 @@ class ReplayUrlFilter:
     def may_take(self, url: str) -> bool:
         """False only for a URL the call would turn down as another host's;
         counts nothing (the reader asks it before deciding to hold a block)."""
-        host = quick_host(url)
-        return host is None or bare_host(host) in self.urls.hosts
+        return self._plainly_other_host(url) is None
 
     def __call__(self, url: str) -> str | None:
-        host = quick_host(url)
-        if host is not None and bare_host(host) not in self.urls.hosts:
+        host = self._plainly_other_host(url)
+        if host is not None:
             self.other_hosts[host] += 1
             return "other_host"
         reason = self.urls.skip_reason_for_article(url)
@@ -96,6 +95,12 @@ class ReplayUrlFilter:
         else:
             self.edition_records += 1
         return reason
+
+
+    def _plainly_other_host(self, url: str) -> str | None:
+        """The URL's host when string slicing shows it is not the edition's."""
+        host = quick_host(url)
+        return host if host is not None and bare_host(host) not in self.urls.hosts else None
 
 
 class ReplayPlan:

@@ -83,6 +83,9 @@ class WarcReplayReader:
         self.paths = list(paths)
         self._count = count if count is not None else _no_count
         self._url_filter = url_filter
+        # A quick test without stats, asked before a block is held (replay's
+        # ReplayUrlFilter has one); without it every response may be taken.
+        self._may_take: Callable[[str], bool] | None = getattr(url_filter, "may_take", None)
         self._limits = limits
         self._unindexed = frozenset(unindexed)
         self._index = RevisitIndex()
@@ -202,9 +205,10 @@ class WarcReplayReader:
         limit = self._limits.max_payload
         if not 0 <= record.content_length <= (limit + MAX_HEAD_BYTES if limit else HOLD_MAX):
             return False
-        may_take = getattr(self._url_filter, "may_take", None)
+        if self._may_take is None:
+            return True
         url = fields.target_uri(record)
-        return may_take is None or url is None or may_take(url)
+        return url is None or self._may_take(url)
 
     def _scanned_url(self, record: ScannedRecord) -> str | None:
         if record.rec_type == "response":
