@@ -3,8 +3,9 @@
 A request popped from the Redis queue is gone from it, and its fingerprint
 stays in the shared filter: if its worker is killed before the answer is
 processed, no worker would ever fetch it again. So each worker keeps what it
-has popped in a hash ``<run>:inflight:<worker id>`` (request fingerprint ->
-the request as the queue stores it), and a key ``<run>:alive:<worker id>``
+has popped in a hash ``<run>:inflight:<worker id>`` (a lease field unique to
+the pop -> the request as the queue stores it), filled by the same Lua script
+that pops (crawler.distributed.atomic), and a key ``<run>:alive:<worker id>``
 that it renews every DISTRIBUTED_HEARTBEAT seconds and that expires
 DISTRIBUTED_LEASE seconds after the last renewal.
 
@@ -31,6 +32,7 @@ from typing import Any
 import redis
 from scrapy import Request
 
+from crawler.distributed.atomic import decode
 from crawler.distributed.keys import RunKeys
 
 logger = logging.getLogger(__name__)
@@ -60,23 +62,26 @@ class InFlightLeases:
 
     def start(self) -> None:
         """Joins the run; requests this worker id held in an earlier life go back to the queue."""
+        # Listed here as well as by the idle extension: the list is how the
+        # other workers find this one's leases.
+        self.server.sadd(self.keys.workers, self.worker_id)
         self.renew()
         self._requeue_taken(self._entries(self.mine), "an earlier run of this worker")
 
-    def lease(self, request: Request, fingerprint: str) -> None:
-        self.server.hset(self.mine, fingerprint, self.queue._encode_request(request))
-        self.held[fingerprint] = request
+    def hold(self, field: str, request: Request) -> None:
+        """Remembers a request the pop script has put on this worker's lease."""
+        self.held[field] = request
 
     def renew(self) -> None:
         self.server.set(self.keys.alive(self.worker_id), b"1", px=self.lease_ms)
 
     def release_done(self, in_progress: Collection[Request]) -> None:
         """Drops the leases of requests the engine has finished with."""
-        done = [fp for fp, request in self.held.items() if request not in in_progress]
+        done = [field for field, request in self.held.items() if request not in in_progress]
         if done:
             self.server.hdel(self.mine, *done)
-            for fingerprint in done:
-                del self.held[fingerprint]
+            for field in done:
+                del self.held[field]
 
     def recover_dead(self) -> int:
         """Requeues the in-flight requests of workers whose lease expired."""
@@ -104,12 +109,13 @@ class InFlightLeases:
         return list(self.server.hgetall(key).items())
 
     def _requeue_taken(self, entries: list[tuple[bytes, bytes]], whose: str) -> int:
-        for fingerprint, encoded in entries:
+        for field, encoded in entries:
             # Into the queue first, then off our lease: a kill in between
             # leaves it on the lease, never nowhere.
-            self.queue.push(self.queue._decode_request(encoded))
-            self.server.hdel(self.mine, fingerprint)
-            self.held.pop(fingerprint.decode(), None)
+            if (request := decode(self.queue, encoded, self.stats)) is not None:
+                self.queue.push(request)
+            self.server.hdel(self.mine, field)
+            self.held.pop(field.decode(), None)
         if entries:
             self.stats.inc_value("distributed/inflight/requeued", len(entries))
             logger.warning("Requeued %s requests left in flight by %s", len(entries), whose)

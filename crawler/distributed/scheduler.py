@@ -16,6 +16,9 @@ the archived record and are split across machines by ``-a shard=K/N`` instead.
 
 What a worker pops stays on a lease until the engine is done with it, and a
 dead worker's leased requests go back to the queue (crawler.distributed.inflight).
+Adding a request (filter and queue) and popping it (queue and lease) are each
+one Lua script (crawler.distributed.atomic): a worker killed at any moment
+leaves every request queued, leased or not yet seen, never lost between two.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from scrapy_redis import defaults
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.distributed.atomic import AtomicQueue
 from crawler.distributed.idle import default_worker_id
 from crawler.distributed.inflight import InFlightLeases
 from crawler.distributed.keys import RunKeys, connect
@@ -93,9 +97,11 @@ class SharedScheduler(Scheduler):
         if self.flush_on_start:
             self.flush()
         settings = self.crawler.settings
-        self.leases = InFlightLeases(
-            self.server, self.run_keys, settings.get("WARC_WORKER_ID") or default_worker_id(),
-            settings.getfloat("DISTRIBUTED_LEASE"), self.queue, self.stats)
+        worker_id = settings.get("WARC_WORKER_ID") or default_worker_id()
+        self.leases = InFlightLeases(self.server, self.run_keys, worker_id,
+                                     settings.getfloat("DISTRIBUTED_LEASE"), self.queue, self.stats)
+        self.atomic = AtomicQueue(self.server, self.queue, self.df.key, self.leases.mine,
+                                  worker_id, self.stats)
         self.leases.start()
         self.lease_loop = create_looping_call(self.tend_leases)
         self.lease_loop.start(settings.getfloat("DISTRIBUTED_HEARTBEAT"), now=False)
@@ -127,19 +133,22 @@ class SharedScheduler(Scheduler):
             logger.warning("Could not release the in-flight leases in Redis", exc_info=True)
         super().close(reason)
 
-    # scrapy-redis's own two methods, counting without the ``spider`` argument
-    # that Scrapy 2.19 deprecates (one warning per crawl otherwise).
+    # scrapy-redis's own two methods, each a single script (see the module's
+    # docstring), counting without the ``spider`` argument that Scrapy 2.19
+    # deprecates (one warning per crawl otherwise).
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.atomic.add(request, fingerprint):
             self.df.log(request, self.spider)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:
-        request = self.queue.pop(self.idle_before_close)
-        if request is not None:
-            self.stats.inc_value("scheduler/dequeued/redis")
-            self.leases.lease(request, self.df.request_fingerprint(request))
+        popped = self.atomic.pop()
+        if popped is None:
+            return None
+        field, request = popped
+        self.leases.hold(field, request)
+        self.stats.inc_value("scheduler/dequeued/redis")
         return request
