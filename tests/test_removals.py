@@ -189,3 +189,76 @@ def test_the_amp_page_of_an_archived_article_speaks_for_it():
     # The archived page on the edition's other host, or on a mirror, is the article's own.
     assert same_article_path(archived.replace("fr.sputniknews.africa", "fr.sputniknews.com"), archived)
     assert same_article_path("http://127.0.0.1:8080/20240313/le-niger-1065524510.html", archived)
+
+
+# --- recorded only once the removal item is in the feeds --------------------------
+
+
+ARCHIVED = "https://fr.sputniknews.com/20211227/lavrov-1054083153.html"
+
+
+class Pipelines:
+    """The engine's item path, reduced to what the middleware needs: each item
+    either reaches the feeds (item_scraped) or is dropped on the way."""
+
+    def __init__(self, crawler, deliver: bool) -> None:
+        self.crawler, self.deliver, self.items = crawler, deliver, []
+
+    async def start_itemproc_async(self, item, response):
+        from scrapy import signals
+        from scrapy.exceptions import DropItem
+        self.items.append(item)
+        if self.deliver:
+            self.crawler.signals.send_catch_log(signals.item_scraped, item=item, response=response,
+                                                spider=None)
+        else:
+            self.crawler.signals.send_catch_log(signals.item_dropped, item=item, response=response,
+                                                exception=DropItem("test"), spider=None)
+
+
+def _answer_gone(middleware, deliver: bool) -> list:
+    from types import SimpleNamespace
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    pipelines = Pipelines(middleware.crawler, deliver)
+    middleware.crawler.engine = SimpleNamespace(scraper=pipelines)
+    request = Request(ARCHIVED, meta={"fetched_at": "2022-03-01T06:00:00Z"})
+    asyncio.run(middleware.process_response(request, HtmlResponse(ARCHIVED, status=404, request=request)))
+    return pipelines.items
+
+
+def test_a_removal_is_recorded_once_its_item_reached_the_feeds(tmp_path):
+    crawler, middleware = _middleware_with_archived(tmp_path, ARCHIVED)
+    assert len(_answer_gone(middleware, deliver=True)) == 1
+    assert middleware.history.removal("1054083153").first_gone == "2022-03-01T06:00:00Z"
+    assert crawler.stats.get_value("removals/found/status_404") == 1
+    assert _answer_gone(middleware, deliver=True) == [], "seen gone again: no second item"
+    assert crawler.stats.get_value("removals/seen_again/status_404") == 1
+    assert middleware.pending == {}
+
+
+def test_a_removal_item_that_never_reached_the_feeds_is_emitted_again(tmp_path, caplog):
+    crawler, middleware = _middleware_with_archived(tmp_path, ARCHIVED)
+    assert len(_answer_gone(middleware, deliver=False)) == 1
+    assert middleware.history.removal("1054083153") is None, "not recorded before the feeds have it"
+    assert crawler.stats.get_value("removals/not_recorded") == 1
+    assert any("not recorded" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert len(_answer_gone(middleware, deliver=True)) == 1, "the next sighting says it again"
+    assert middleware.history.removal("1054083153") is not None
+
+
+def test_a_removal_is_not_recorded_after_a_feed_write_failed(tmp_path):
+    from crawler.feeds import FEED_WRITE_ERRORS
+    crawler, middleware = _middleware_with_archived(tmp_path, ARCHIVED)
+    crawler.stats.set_value(FEED_WRITE_ERRORS, 1)
+    assert len(_answer_gone(middleware, deliver=True)) == 1
+    assert middleware.history.removal("1054083153") is None
+    assert crawler.stats.get_value("removals/not_recorded") == 1
+
+
+def test_a_removal_still_on_its_way_when_the_crawl_ends_is_not_recorded(tmp_path):
+    crawler, middleware = _middleware_with_archived(tmp_path, ARCHIVED)
+    middleware.pending["1054083153"] = (ARCHIVED, "2022-03-01T06:00:00Z", "status_404", None)
+    middleware.spider_closed()
+    assert crawler.stats.get_value("removals/not_recorded") == 1
+    assert open_history(crawler.settings["STATE_URI"]).removal("1054083153") is None

@@ -17,6 +17,13 @@ history, ``removed`` and ``fetched_at`` the time it was seen gone, ``source``
 the provenance of the answer that said so. Later sightings emit nothing. An
 article the store holds without a version text gives an item with its URL,
 id and ``removed`` only (the pipelines add the edition).
+
+The removal is recorded in the store only once its item is in the feeds
+(``item_scraped``, which reaches this middleware after the FeedExporter,
+connected first), as the article store records an article: a run killed
+in between, a pipeline that drops the item or a failed feed write leaves
+it unrecorded (``removals/not_recorded``), and the next run that sees the
+article gone emits it again. At least once, never lost.
 """
 from __future__ import annotations
 
@@ -26,11 +33,13 @@ import sqlite3
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.feeds import FEED_WRITE_ERRORS
 from crawler.items import ArticleItem
 from crawler.middlewares.provenance import STAMPED, utc_now_iso
 from crawler.outputs import for_spider
@@ -90,6 +99,12 @@ class RemovalMiddleware:
     def __init__(self, crawler: Crawler, history: VersionHistory) -> None:
         self.crawler = crawler
         self.history = history
+        # Removal items sent on and not yet in the feeds, by article id: what
+        # to record once they are (url, seen at, reason, redirect target).
+        self.pending: dict[str, tuple[str, str, str, str | None]] = {}
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_not_written, signal=signals.item_dropped)
+        crawler.signals.connect(self.item_not_written, signal=signals.item_error)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -124,21 +139,51 @@ class RemovalMiddleware:
                     logger.debug("Not a removal: %s is not the URL %s was archived under",
                                  request.url, article_id)
                 return response
-            first = self._mark(
-                article_id, request.url, seen_at, *found)
+            if article_id in self.pending:
+                return response  # its item is on its way to the feeds
+            if self.history.removal(article_id) is not None:
+                self._mark(article_id, request.url, seen_at, *found)
+                return response
             item = removal_item(self.history, article_id, request.url, seen_at,
-                                dict(request.meta.get("source") or {})) if first else None
+                                dict(request.meta.get("source") or {}))
         except sqlite3.Error:
             # The answer still goes on to the spider, which counts it as usual.
-            self.crawler.stats.inc_value("removals/errors/store")
-            logger.error("Could not record the removal of %s", request.url, exc_info=True)
+            self._store_failed(request.url)
             return response
-        if item is not None:
-            # Through the pipelines to the feeds, like any item. No response: this
-            # one is not tied to its request yet (the engine does that later), and
-            # the item's text is the archived one, not this answer's.
-            await self.crawler.engine.scraper.start_itemproc_async(item, response=None)
+        self.pending[article_id] = (request.url, seen_at, *found)
+        # Through the pipelines to the feeds, like any item. No response: this
+        # one is not tied to its request yet (the engine does that later), and
+        # the item's text is the archived one, not this answer's.
+        await self.crawler.engine.scraper.start_itemproc_async(item, response=None)
         return response
+
+    def item_scraped(self, item: Any) -> None:
+        sighting = self._sighting_of(item)
+        if sighting is None:
+            return
+        article_id = ItemAdapter(item)["article_id"]
+        if self.crawler.stats.get_value(FEED_WRITE_ERRORS):
+            # The feeds may not hold this item whole: the next run says it again.
+            self._not_recorded(sighting[0], "a feed write failed")
+            return
+        try:
+            self._mark(article_id, *sighting)
+        except sqlite3.Error:
+            self._store_failed(sighting[0])
+
+    def item_not_written(self, item: Any) -> None:
+        sighting = self._sighting_of(item)
+        if sighting is not None:
+            self._not_recorded(sighting[0], "its item did not reach the feeds")
+
+    def _sighting_of(self, item: Any) -> tuple[str, str, str, str | None] | None:
+        """The pending sighting a removal item was sent for (taken off the list)."""
+        if not self.pending:  # every ordinary item of the run
+            return None
+        adapter = ItemAdapter(item)
+        if not adapter.get("removed"):
+            return None
+        return self.pending.pop(adapter.get("article_id") or "", None)
 
     def _mark(self, article_id: str, url: str, seen_at: str, reason: str,
               target: str | None) -> bool:
@@ -149,5 +194,17 @@ class RemovalMiddleware:
                         f" to {target}" if target else "", url)
         return first
 
+    def _not_recorded(self, url: str, why: str) -> None:
+        self.crawler.stats.inc_value("removals/not_recorded")
+        logger.warning("Removal of %s not recorded (%s): the next run that finds it gone "
+                       "reports it again", url, why)
+
+    def _store_failed(self, url: str) -> None:
+        self.crawler.stats.inc_value("removals/errors/store")
+        logger.error("Could not record the removal of %s", url, exc_info=True)
+
     def spider_closed(self) -> None:
+        for url, *_ in self.pending.values():
+            self._not_recorded(url, "the crawl ended before its item reached the feeds")
+        self.pending.clear()
         self.history.db.close()
