@@ -179,3 +179,102 @@ def test_rebuild_command_rebuilds_the_index_from_the_warc_files(tmp_path):
     assert done.returncode == 0, done.stderr
     assert index.read_index(tmp_path) == complete
     assert f"{len(complete)} lines" in done.stdout
+
+
+# --- lines made from the heads the writer kept, not by reading the file ------------------
+
+ODD_EXCHANGES = [
+    exchange("https://sputniknews.com/plain"),
+    exchange("https://sputniknews.com/missing", b"not here", status=404, reason="Not Found"),
+    exchange("https://sputniknews.com/moved", b"", status=301, extra_headers=[("Location", "/plain")]),
+    exchange("https://fr.sputniknews.com/actualité/été?q=ü#frag", b"<p>iri</p>", seconds=3),
+    exchange("https://sputniknews.com/page?b=2&a=1", b"%PDF-1.4", seconds=4),
+    exchange("https://sputniknews.com/plain", seconds=5),  # same payload: a revisit
+    exchange("HTTPS://SPUTNIKNEWS.COM:443/Upper/Case", b"<p>case</p>", seconds=6),
+]
+
+
+def _without_content_type(e, value):
+    headers = [(k, v) for k, v in e.response_headers if k.lower() != "content-type"]
+    return type(e)(**{**e.__dict__, "response_headers": headers + ([("Content-Type", value)] if value is not None else [])})
+
+
+def test_lines_from_the_kept_heads_are_cdxj_indexers_reading_of_the_file(tmp_path, monkeypatch):
+    from tests.test_warc_writer import foreign_records
+    odd = [*ODD_EXCHANGES,
+           _without_content_type(exchange("https://sputniknews.com/untyped", b"x", seconds=7), None),
+           _without_content_type(exchange("https://sputniknews.com/params", b"y", seconds=8), "TEXT/HTML;charset=UTF-8"),
+           _without_content_type(exchange("https://sputniknews.com/spaced", b"z", seconds=9), "  text/plain ; q=1"),
+           _without_content_type(exchange("https://sputniknews.com/empty", b"w", seconds=10), ""),
+           _without_content_type(exchange("https://sputniknews.com/utf8", b"v", seconds=11), "text/html; name=日本")]
+    foreign = foreign_records(tmp_path / "cc", exchange("https://sputniknews.com/cc1", seconds=20),
+                              exchange("https://sputniknews.com/cc-moved", b"", status=302, seconds=21,
+                                       extra_headers=[("Location", "/cc1")]))
+    read_back = index.cdxj_lines
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the writer read a file back to index it")
+
+    monkeypatch.setattr(index, "cdxj_lines", no_reading)
+    ours = tmp_path / "ours"
+    with archive(ours, max_size=4000) as arc:  # rotations too
+        for e in odd:
+            captured = arc.write_exchange(e)
+            arc.write_metadata(captured, b"{}")
+        arc.write_exchange(exchange("https://web.archive.org/x", b"<p>wb</p>", seconds=30), with_request=False)
+        for record in foreign:
+            arc.append_record(record)
+    monkeypatch.setattr(index, "cdxj_lines", read_back)
+    files = warc_files(ours)
+    assert len(files) > 2
+    indexed = index.read_index(ours)
+    for path in files:
+        mine = [line for line in indexed if index.line_filename(line) == path.name]
+        assert mine == read_back(path), path.name
+    assert len(indexed) == len(odd) + 1 + len(foreign)
+
+
+def test_a_file_with_a_record_of_unknown_head_is_read_back(tmp_path, monkeypatch):
+    from tests.test_warc_writer import foreign_records
+    (page,) = foreign_records(tmp_path / "cc", exchange("https://sputniknews.com/cc1"))
+    calls = []
+    read_back = index.cdxj_lines
+    monkeypatch.setattr(index, "cdxj_lines", lambda *a, **k: calls.append(a) or read_back(*a, **k))
+    monkeypatch.setattr("warc.writer.FOREIGN_HEAD_MAX", 16)  # too little to hold the heads
+    with archive(tmp_path / "ours") as arc:
+        arc.write_exchange(exchange("https://sputniknews.com/ours"))
+        arc.append_record(page)
+    assert len(calls) == 1
+    assert len(index.read_index(tmp_path / "ours")) == 2
+
+
+def test_lines_from_heads_gives_up_on_a_record_without_a_payload_digest():
+    head = (b"WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: https://a/\r\n"
+            b"WARC-Date: 2024-03-01T12:00:00Z\r\nContent-Type: application/http; msgtype=response\r\n"
+            b"Content-Length: 100\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n")
+    assert index.lines_from_heads([(0, 10, head)], "f.warc.gz") is None
+    given_up = index.FileLines("f.warc.gz")
+    given_up.add(0, 10, head)
+    assert given_up.lines() is None
+    digested = head.replace(b"Content-Length", b"WARC-Payload-Digest: sha1:AAAA\r\nContent-Length")
+    (line,) = index.lines_from_heads([(5, 10, digested)], "f.warc.gz")
+    assert line.startswith("a)/ 20240301120000 ") and '"offset": "5"' in line
+
+
+def test_file_lines_turn_heads_into_lines_and_give_up_past_their_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(index.FileLines, "HEADS_BUDGET", 1)  # a line made at every record
+    with archive(tmp_path / "small") as arc:
+        for i in range(5):
+            arc.write_exchange(exchange(f"https://sputniknews.com/s{i}", b"<p>%d</p>" % i, seconds=i))
+        assert len(arc._file.lines._lines) == 5 and arc._file.lines._heads == []
+    (path,) = warc_files(tmp_path / "small")
+    assert index.read_index(tmp_path / "small") == index.cdxj_lines(path)
+    monkeypatch.setattr(index.FileLines, "LINES_BUDGET", 600)  # about two lines
+    read = []
+    real = index.cdxj_lines
+    monkeypatch.setattr(index, "cdxj_lines", lambda *a, **k: read.append(a) or real(*a, **k))
+    with archive(tmp_path / "big") as arc:
+        for i in range(5):
+            arc.write_exchange(exchange(f"https://sputniknews.com/b{i}", b"<p>%d</p>" % i, seconds=i))
+        assert not arc._file.lines.known and arc._file.lines._lines == []
+    assert len(read) == 1 and len(index.read_index(tmp_path / "big")) == 5

@@ -16,6 +16,7 @@ import hashlib
 import os
 import zlib
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from functools import cached_property
 from io import BytesIO
@@ -153,17 +154,22 @@ class GzipMember:
     def flush(self) -> None:
         """warcio flushes after a record; the member ends in ``finish``."""
 
+    def plain(self) -> bytes:
+        return b"".join(self._parts)
+
     def finish(self) -> bytes:
-        return gzip_member(b"".join(self._parts), self._level)
+        return gzip_member(self.plain(), self._level)
 
 
 @dataclass(frozen=True)
 class BuiltRecord:
-    """A record made by ``RecordBuilder.build``: its WARC headers and gzip member."""
+    """A record made by ``RecordBuilder.build``: its WARC headers, gzip member,
+    and plain head (WARC headers and HTTP head, for the CDXJ index)."""
 
     rec_type: str
     headers: dict[str, str]
     member: bytes
+    head: bytes = b""
 
 
 class RecordBuilder(WARCWriter):
@@ -187,9 +193,14 @@ class RecordBuilder(WARCWriter):
         self._gzip_level = gzip_level
 
     def write_record(self, record: ArcWarcRecord, params: object = None) -> None:
+        self.out.write(self.member_of(record)[1])
+
+    def member_of(self, record: ArcWarcRecord) -> tuple[bytes, bytes]:
+        """A warcio record (warcinfo, revisit) as written: plain, and as its gzip member."""
         member = GzipMember(self._gzip_level)
         self._write_warc_record(member, record)
-        self.out.write(member.finish())
+        plain = member.plain()
+        return plain, gzip_member(plain, self._gzip_level)
 
     def build(self, record_type: str, uri: str, fields: dict[str, str], head: bytes,
               payload: bytes, payload_digest: str | None = None,
@@ -215,9 +226,9 @@ class RecordBuilder(WARCWriter):
         headers["Content-Type"] = content_type or self.WARC_RECORDS[record_type]
         headers["Content-Length"] = str(len(head) + len(payload))
         text = "".join([self.warc_version, "\r\n", *[f"{name}: {value}\r\n" for name, value in headers.items()],
-                        "\r\n"])
-        record = b"".join((text.encode("utf-8"), head, payload, b"\r\n\r\n"))
-        return BuiltRecord(record_type, headers, gzip_member(record, self._gzip_level))
+                        "\r\n"]).encode("utf-8")
+        record = b"".join((text, head, payload, b"\r\n\r\n"))
+        return BuiltRecord(record_type, headers, gzip_member(record, self._gzip_level), text + head)
 
     def ensure_digest(self, record: ArcWarcRecord, block: bool = True, payload: bool = True) -> None:
         """warcio's digests (of warcinfo and revisit records), hashed in one
@@ -257,6 +268,8 @@ class OpenFile:
     path: Path
     sink: Sink
     builder: RecordBuilder
+    # The CDXJ lines of the responses and revisits appended (warc.index.FileLines).
+    lines: Any = None
 
     @cached_property
     def name(self) -> str:

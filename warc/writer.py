@@ -14,6 +14,7 @@ import errno
 import logging
 import os
 import sqlite3
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,8 @@ from warc.warcinfo import warcinfo_fields
 
 # A record before it is written: made here, or by warcio (warcinfo, revisit).
 Record = BuiltRecord | ArcWarcRecord
+# How much of a foreign record is inflated to find its WARC and HTTP heads.
+FOREIGN_HEAD_MAX = 64 * 1024
 
 if TYPE_CHECKING:
     from warc.foreign import ForeignRecord
@@ -146,7 +149,8 @@ class WarcArchive:
         records = [response]
         if with_request:
             records.append(self._request_record(current.builder, exchange, date, response))
-        offset, length = self._append(current, records)
+        offset, length, head = self._append(current, records)
+        current.lines.add(offset, length, head)
         written = self._written(current, response, offset, length)
         if original is None and exchange.body:
             # Only now: a digest must never point at a record not on disk.
@@ -165,7 +169,9 @@ class WarcArchive:
         payload becomes a revisit of it.
         """
         current = self._current_file()
-        offset, length = self._append(current, [record.member])
+        offset, length, _ = self._append(current, [record.member])
+        if record.record_type in ("response", "revisit"):
+            current.lines.add(offset, length, foreign_head(record.member))
         written = WrittenRecord(
             warc_file=current.name, offset=offset, length=length, record_id=record.record_id,
             record_type=record.record_type, warc_date=record.warc_date,
@@ -191,7 +197,7 @@ class WarcArchive:
         record = current.builder.build("metadata", refers_to.target_uri,
                                        {"WARC-Refers-To": refers_to.record_id}, b"", payload,
                                        content_type=content_type)
-        offset, length = self._append(current, [record])
+        offset, length, _ = self._append(current, [record])
         written = self._written(current, record, offset, length)
         self._rotate_if_full()
         return written
@@ -255,22 +261,28 @@ class WarcArchive:
 
     # -- files -----------------------------------------------------------
 
-    def _append(self, current: OpenFile, records: list[Record] | list[bytes]) -> tuple[int, int]:
-        """Write ``records`` all or none; offset and length of the first.
+    def _append(self, current: OpenFile, records: list[Record] | list[bytes]
+                ) -> tuple[int, int, bytes | None]:
+        """Write ``records`` all or none; offset, length and plain head of the first.
 
-        A ``bytes`` record is a complete gzip member, written as it is.
+        A ``bytes`` record is a complete gzip member, written as it is (its
+        head is not known here).
         """
         start = current.sink.position
         try:
-            lengths = []
+            lengths, heads = [], []
             for record in records:
                 before = current.sink.position
                 if isinstance(record, bytes):
                     current.sink.write(record)
+                    heads.append(None)
                 elif isinstance(record, BuiltRecord):
                     current.sink.write(record.member)
+                    heads.append(record.head)
                 else:
-                    current.builder.write_record(record)
+                    plain, member = current.builder.member_of(record)
+                    current.sink.write(member)
+                    heads.append(plain)
                 lengths.append(current.sink.position - before)
         except OSError as e:
             self._roll_back(current, start)
@@ -278,7 +290,7 @@ class WarcArchive:
                 e.errno, f"could not write a WARC record to {current.path} ({e.strerror or e}); "
                 f"the file is intact up to offset {start}: free disk space and restart the crawl"
             ) from e
-        return start, lengths[0]
+        return start, lengths[0], heads[0]
 
     def _roll_back(self, current: OpenFile, offset: int) -> None:
         try:
@@ -301,6 +313,7 @@ class WarcArchive:
         sink = Sink(fd)
         current = OpenFile(path, sink, RecordBuilder(sink, self._record_ids, self._clock,
                                                                 self.gzip_level))
+        current.lines = index.FileLines(current.name)
         try:
             current.builder.write_record(current.builder.create_warcinfo_record(current.name, self._info))
         except OSError as e:
@@ -356,7 +369,8 @@ class WarcArchive:
             os.fsync(current.sink.fd)
             # Index before the rename: if we die in between, recovery renames
             # and re-indexes; the other way round a file could go unindexed.
-            index.merge_file(self.directory, current.path, current.name, self.counts)
+            index.merge_file(self.directory, current.path, current.name, self.counts,
+                             current.lines.lines())
             # Rename while still holding the lock, so no recovery races us.
             os.replace(current.path, target)
             fsync_directory(self.directory)
@@ -375,6 +389,18 @@ class WarcArchive:
                 index.merge_file(self.directory, target, counts=self.counts)
                 recovered.append(target)
         return recovered
+
+
+def foreign_head(member: bytes) -> bytes | None:
+    """The plain start of another archive's gzip member, up to the end of its
+    HTTP head; None when that is not within FOREIGN_HEAD_MAX bytes."""
+    try:
+        start = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(member, FOREIGN_HEAD_MAX)
+    except zlib.error:
+        return None
+    warc_end = start.find(b"\r\n\r\n")
+    http_end = start.find(b"\r\n\r\n", warc_end + 4) if warc_end >= 0 else -1
+    return start[:http_end + 4] if http_end >= 0 else None
 
 
 def _header(record: Record, name: str) -> str | None:
