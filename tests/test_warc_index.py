@@ -240,7 +240,7 @@ def test_a_file_with_a_record_of_unknown_head_is_read_back(tmp_path, monkeypatch
     calls = []
     read_back = index.cdxj_lines
     monkeypatch.setattr(index, "cdxj_lines", lambda *a, **k: calls.append(a) or read_back(*a, **k))
-    monkeypatch.setattr("warc.writer.FOREIGN_HEAD_MAX", 16)  # too little to hold the heads
+    monkeypatch.setattr("warc.members.HEAD_MAX", 16)  # too little to hold the heads
     with archive(tmp_path / "ours") as arc:
         arc.write_exchange(exchange("https://sputniknews.com/ours"))
         arc.append_record(page)

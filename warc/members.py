@@ -84,6 +84,23 @@ class GzipMemberRaw(io.RawIOBase):
         return self._start + self._fed - len(self._inflater.unused_data)
 
 
+# How much of a member ``plain_head`` inflates to find its WARC and HTTP heads.
+HEAD_MAX = 64 * 1024
+
+
+def plain_head(member: bytes) -> bytes | None:
+    """The plain start of one record's gzip member, up to the end of its HTTP
+    head (the blank line after the WARC headers, then the next one); None
+    when that is not within HEAD_MAX bytes or the member does not inflate."""
+    try:
+        start = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(member, HEAD_MAX)
+    except zlib.error:
+        return None
+    warc_end = start.find(b"\r\n\r\n")
+    http_end = start.find(b"\r\n\r\n", warc_end + 4) if warc_end >= 0 else -1
+    return start[:http_end + 4] if http_end >= 0 else None
+
+
 def open_member(fh: BinaryIO, offset: int,
                 max_input: int | None = None) -> tuple[GzipMemberRaw, io.BufferedReader]:
     """Position ``fh`` at ``offset`` and return the member and a line reader on it."""

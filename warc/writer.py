@@ -14,7 +14,6 @@ import errno
 import logging
 import os
 import sqlite3
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from warcio.recordloader import ArcWarcRecord
 
-from warc import index
+from warc import index, members
 from warc.digests import DB_NAME, DigestIndex, Original
 from warc.files import (OPEN_SUFFIX, FileNamer, final_name, find_orphans, fsync_directory,
                         lock_exclusive, recover_orphan)
@@ -37,8 +36,6 @@ from warc.warcinfo import warcinfo_fields
 
 # A record before it is written: made here, or by warcio (warcinfo, revisit).
 Record = BuiltRecord | ArcWarcRecord
-# How much of a foreign record is inflated to find its WARC and HTTP heads.
-FOREIGN_HEAD_MAX = 64 * 1024
 
 if TYPE_CHECKING:
     from warc.foreign import ForeignRecord
@@ -171,7 +168,7 @@ class WarcArchive:
         current = self._current_file()
         offset, length, _ = self._append(current, [record.member])
         if record.record_type in ("response", "revisit"):
-            current.lines.add(offset, length, foreign_head(record.member))
+            current.lines.add(offset, length, members.plain_head(record.member))
         written = WrittenRecord(
             warc_file=current.name, offset=offset, length=length, record_id=record.record_id,
             record_type=record.record_type, warc_date=record.warc_date,
@@ -389,18 +386,6 @@ class WarcArchive:
                 index.merge_file(self.directory, target, counts=self.counts)
                 recovered.append(target)
         return recovered
-
-
-def foreign_head(member: bytes) -> bytes | None:
-    """The plain start of another archive's gzip member, up to the end of its
-    HTTP head; None when that is not within FOREIGN_HEAD_MAX bytes."""
-    try:
-        start = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(member, FOREIGN_HEAD_MAX)
-    except zlib.error:
-        return None
-    warc_end = start.find(b"\r\n\r\n")
-    http_end = start.find(b"\r\n\r\n", warc_end + 4) if warc_end >= 0 else -1
-    return start[:http_end + 4] if http_end >= 0 else None
 
 
 def _header(record: Record, name: str) -> str | None:

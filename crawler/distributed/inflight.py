@@ -109,17 +109,20 @@ class InFlightLeases:
         return list(self.server.hgetall(key).items())
 
     def _requeue_taken(self, entries: list[tuple[bytes, bytes]], whose: str) -> int:
+        requeued = 0
         for field, encoded in entries:
             # Into the queue first, then off our lease: a kill in between
-            # leaves it on the lease, never nowhere.
+            # leaves it on the lease, never nowhere. An undecodable one is
+            # counted and logged by decode().
             if (request := decode(self.queue, encoded, self.stats)) is not None:
                 self.queue.push(request)
+                requeued += 1
             self.server.hdel(self.mine, field)
             self.held.pop(field.decode(), None)
-        if entries:
-            self.stats.inc_value("distributed/inflight/requeued", len(entries))
-            logger.warning("Requeued %s requests left in flight by %s", len(entries), whose)
-        return len(entries)
+        if requeued:
+            self.stats.inc_value("distributed/inflight/requeued", requeued)
+            logger.warning("Requeued %s requests left in flight by %s", requeued, whose)
+        return requeued
 
 
 def _pairs(flat: list[bytes]) -> list[tuple[bytes, bytes]]:

@@ -158,10 +158,9 @@ class RemovalMiddleware:
         return response
 
     def item_scraped(self, item: Any) -> None:
-        sighting = self._sighting_of(item)
+        article_id, sighting = self._sighting_of(item)
         if sighting is None:
             return
-        article_id = ItemAdapter(item)["article_id"]
         if self.crawler.stats.get_value(FEED_WRITE_ERRORS):
             # The feeds may not hold this item whole: the next run says it again.
             self._not_recorded(sighting[0], "a feed write failed")
@@ -172,18 +171,18 @@ class RemovalMiddleware:
             self._store_failed(sighting[0])
 
     def item_not_written(self, item: Any) -> None:
-        sighting = self._sighting_of(item)
+        _, sighting = self._sighting_of(item)
         if sighting is not None:
             self._not_recorded(sighting[0], "its item did not reach the feeds")
 
-    def _sighting_of(self, item: Any) -> tuple[str, str, str, str | None] | None:
-        """The pending sighting a removal item was sent for (taken off the list)."""
+    def _sighting_of(self, item: Any) -> tuple[str, tuple[str, str, str, str | None] | None]:
+        """The article id and pending sighting a removal item was sent for
+        (taken off the list); the sighting is None for any other item."""
         if not self.pending:  # every ordinary item of the run
-            return None
+            return "", None
         adapter = ItemAdapter(item)
-        if not adapter.get("removed"):
-            return None
-        return self.pending.pop(adapter.get("article_id") or "", None)
+        article_id = (adapter.get("article_id") or "") if adapter.get("removed") else ""
+        return article_id, self.pending.pop(article_id, None) if article_id else None
 
     def _mark(self, article_id: str, url: str, seen_at: str, reason: str,
               target: str | None) -> bool:
