@@ -207,6 +207,18 @@ def test_a_shared_crawl_needs_a_crawl_id(redis_url, tmp_path):
     assert "SPUTNIK_CRAWL_ID" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_queue_class_the_shared_scheduler_cannot_use_is_refused_before_any_redis_call(tmp_path):
+    # Nothing listens on port 1: a Redis call would fail with another message.
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "settings.distributed", "PYTHONPATH": str(ROOT),
+           "SPUTNIK_REDIS_URL": "redis://127.0.0.1:1/0", "SPUTNIK_CRAWL_ID": "queue-check"}
+    done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "sputnik_fr",
+                           "-s", "SCHEDULER_QUEUE_CLASS=scrapy.squeues.PickleFifoDiskQueue"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "SCHEDULER_QUEUE_CLASS" in done.stderr and "FifoQueue" in done.stderr
+    assert "Traceback" not in done.stderr and "Redis" not in done.stderr.replace("scrapy-redis", "")
+
+
 # --- a worker killed mid-crawl --------------------------------------------------------
 
 

@@ -12,9 +12,11 @@ import pickle
 import pytest
 import redis
 from scrapy import Request
+from scrapy.exceptions import UsageError
 from scrapy.utils.test import get_crawler
+from scrapy_redis.queue import FifoQueue
 
-from crawler.distributed.atomic import UNDECODABLE
+from crawler.distributed.atomic import UNDECODABLE, check_queue_class
 from crawler.distributed.scheduler import SharedScheduler
 from crawler.spiders.sputnik_fr import SputnikFrSpider
 from tests.redis_server import redis_server
@@ -206,6 +208,29 @@ def test_another_queue_class_is_refused(redis_url, client):
 class OwnQueue:
     def __init__(self, server, spider, key, serializer=None):
         self.server, self.key = server, key
+
+
+class OwnFifoQueue(FifoQueue):
+    """A user's queue built on one of scrapy-redis's: accepted, with its ends."""
+
+
+@pytest.mark.parametrize("path", ["scrapy_redis.queue.PriorityQueue", "scrapy_redis.queue.FifoQueue",
+                                  "scrapy_redis.queue.LifoQueue",
+                                  "tests.test_distributed_queue.OwnFifoQueue"])
+def test_the_queue_classes_the_shared_scheduler_takes_pass_the_start_check(path):
+    check_queue_class(path)
+
+
+@pytest.mark.parametrize("path, says", [
+    ("tests.test_distributed_queue.OwnQueue", "PriorityQueue, FifoQueue or LifoQueue"),
+    ("scrapy_redis.queue.NoSuchQueue", "cannot be loaded"),
+    ("no_such_module.Queue", "cannot be loaded"),
+    ("PriorityQueue", "cannot be loaded"),
+    ("scrapy_redis.queue.Base", "PriorityQueue, FifoQueue or LifoQueue"),
+])
+def test_a_queue_class_the_shared_scheduler_cannot_use_is_a_usage_error(path, says):
+    with pytest.raises(UsageError, match=says):
+        check_queue_class(path)
 
 
 def test_an_undecodable_request_is_dropped_with_a_count_and_the_next_one_served(client, redis_url):

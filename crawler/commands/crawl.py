@@ -132,8 +132,13 @@ def _check_recheck(settings: Any, spargs: dict[str, str]) -> None:
 
 
 def _check_distributed(settings: Any, spargs: dict[str, str]) -> None:
-    """A shared crawl without a crawl id is a usage error, before any Redis call."""
+    """A shared crawl without a crawl id, or with a queue class the shared
+    scheduler cannot use, is a usage error, before any Redis call."""
     # Only settings.distributed defines DISTRIBUTED_KEY_PREFIX; replay keeps a local scheduler.
     if settings.get("DISTRIBUTED_KEY_PREFIX") and not spargs.get("replay"):
+        from scrapy_redis import defaults
+
+        from crawler.distributed.atomic import check_queue_class
         from crawler.distributed.keys import check_crawl_id
         check_crawl_id(settings)
+        check_queue_class(settings.get("SCHEDULER_QUEUE_CLASS") or defaults.SCHEDULER_QUEUE_CLASS)

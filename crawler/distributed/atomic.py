@@ -26,6 +26,8 @@ from typing import Any
 
 import redis
 from scrapy import Request
+from scrapy.exceptions import UsageError
+from scrapy.utils.misc import load_object
 from scrapy_redis.queue import FifoQueue, LifoQueue, PriorityQueue
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,20 @@ def queue_kind(queue: Any) -> str:
             return kind
     raise ValueError(f"{type(queue).__name__}: the shared scheduler adds and leases requests "
                      "atomically with scrapy-redis's PriorityQueue, FifoQueue or LifoQueue only")
+
+
+def check_queue_class(path: str) -> None:
+    """A UsageError, before the crawl starts, for a SCHEDULER_QUEUE_CLASS the
+    shared scheduler cannot use; ``queue_kind`` would refuse it only once the
+    scheduler opens, as a traceback."""
+    try:
+        cls = load_object(path)
+    except (ImportError, NameError, ValueError, AttributeError) as e:
+        raise UsageError(f"SCHEDULER_QUEUE_CLASS={path!r} cannot be loaded: {e}") from None
+    if not (isinstance(cls, type) and issubclass(cls, tuple(kind for kind, _ in QUEUE_KINDS))):
+        raise UsageError(f"SCHEDULER_QUEUE_CLASS={path!r}: the shared scheduler adds and leases "
+                         "requests atomically with scrapy-redis's PriorityQueue, FifoQueue or "
+                         "LifoQueue (or a subclass) only")
 
 
 class AtomicQueue:
