@@ -63,6 +63,8 @@ return data
 
 # Subclasses first: a user's queue built on one of these keeps its ends.
 QUEUE_KINDS = ((PriorityQueue, "priority"), (LifoQueue, "lifo"), (FifoQueue, "fifo"))
+QUEUES_TAKEN = ("the shared scheduler adds and leases requests atomically with scrapy-redis's "
+                "PriorityQueue, FifoQueue or LifoQueue (or a subclass) only")
 
 
 def decode(queue: Any, data: bytes, stats: Any) -> Request | None:
@@ -81,8 +83,7 @@ def queue_kind(queue: Any) -> str:
     for cls, kind in QUEUE_KINDS:
         if isinstance(queue, cls):
             return kind
-    raise ValueError(f"{type(queue).__name__}: the shared scheduler adds and leases requests "
-                     "atomically with scrapy-redis's PriorityQueue, FifoQueue or LifoQueue only")
+    raise ValueError(f"{type(queue).__name__}: {QUEUES_TAKEN}")
 
 
 def check_queue_class(path: str) -> None:
@@ -94,9 +95,7 @@ def check_queue_class(path: str) -> None:
     except (ImportError, NameError, ValueError, AttributeError) as e:
         raise UsageError(f"SCHEDULER_QUEUE_CLASS={path!r} cannot be loaded: {e}") from None
     if not (isinstance(cls, type) and issubclass(cls, tuple(kind for kind, _ in QUEUE_KINDS))):
-        raise UsageError(f"SCHEDULER_QUEUE_CLASS={path!r}: the shared scheduler adds and leases "
-                         "requests atomically with scrapy-redis's PriorityQueue, FifoQueue or "
-                         "LifoQueue (or a subclass) only")
+        raise UsageError(f"SCHEDULER_QUEUE_CLASS={path!r}: {QUEUES_TAKEN}")
 
 
 class AtomicQueue:
