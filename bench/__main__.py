@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench import measure, report
+from bench import instructions, measure, report
 from bench.generate import SEED, read_truth, write_inputs
 from bench.haystack import write_haystack
 
@@ -29,6 +29,8 @@ PEER_RECORDS = {"trafilatura": 1_000, "newsplease": 200}
 # Exchanges (a response and a request record each) of the haystack WARC.
 HAYSTACK_EXCHANGES = 20_000
 CASES = ("replay", "haystack", "live", "scale")
+# Run only when asked for (--only): about 15 minutes, and valgrind must be installed.
+ON_REQUEST = ("instructions",)
 
 
 def inputs(count: int, pages_dir: bool = False) -> tuple[Path, Path]:
@@ -203,6 +205,21 @@ def store_figures(runs: int, scratch: Path) -> dict[str, Any]:
     }
 
 
+def instruction_figures(scratch: Path) -> dict[str, Any] | None:
+    if not instructions.available():
+        print("instructions: valgrind is not installed (apt-get install valgrind); skipped",
+              flush=True)
+        return None
+    warc, _ = inputs(LIVE_PAGES, pages_dir=True)
+    haystack, _ = haystack_input()
+    print("instructions: replay, ceiling, haystack and live crawls under callgrind ...", flush=True)
+    found = instructions.figures(scratch, WORK / "cuts", warc, haystack,
+                                 WORK / f"pages-{LIVE_PAGES}-{SEED}")
+    found["ratios"] = [{"what": what, "value": value, "unit": unit}
+                       for what, value, unit in instructions.ratios(found)]
+    return found
+
+
 def targets(results: dict[str, Any]) -> list[dict]:
     checks = _targets(results)
     for check, case in checks:
@@ -271,8 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--large", action="store_true", help="also replay 100k records")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
-    parser.add_argument("--only", nargs="+", choices=CASES, default=list(CASES),
-                        help="run these cases only (the doc keeps the others' last figures)")
+    parser.add_argument("--only", nargs="+", choices=CASES + ON_REQUEST, default=list(CASES),
+                        help="run these cases only (the doc keeps the others' last figures); "
+                             "'instructions' runs only when named here")
     arguments = parser.parse_args(argv)
     sizes = [1_000, 10_000] + ([100_000] if arguments.large else [])
     scratch = measure.temporary_dir(WORK / "runs")
@@ -284,10 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     cases = {"replay": lambda: replay_figures(sizes, arguments.runs, scratch),
              "haystack": lambda: haystack_figures(arguments.runs, scratch),
              "live": lambda: live_figures(arguments.runs, scratch),
-             "scale": lambda: store_figures(arguments.runs, scratch)}
+             "scale": lambda: store_figures(arguments.runs, scratch),
+             "instructions": lambda: instruction_figures(scratch)}
     for case in arguments.only:
-        results[case] = cases[case]()
-    carry_over(results, [case for case in CASES if case not in arguments.only])
+        found = cases[case]()
+        if found is not None:
+            results[case] = found
+    carry_over(results, [case for case in CASES + ON_REQUEST if case not in results])
     results["seconds"] = round(time.perf_counter() - started)
     results["machine"] = report.machine(measure.peer_versions())
     results["targets"] = targets(results)

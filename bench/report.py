@@ -135,8 +135,32 @@ def _scale_table(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _millions(value: float) -> str:
+    return f"{value / 1e6:,.1f} M"
+
+
+def _instructions_table(results: dict[str, Any]) -> list[str]:
+    found = results["instructions"]
+    replay, haystack, live = found["replay"], found["haystack"], found["live"]
+    lines = ["### Instructions (callgrind; the same count every run)" + _carried(results, "instructions"),
+             "", "| what | instructions |", "| --- | ---: |",
+             f"| replay, per article ({replay['articles']} articles) | {_millions(replay['replay per article'])} |",
+             f"| ceiling, per page | {_millions(replay['ceiling per page'])} |"]
+    for name, what in (("replay crawl", "our replay crawl"),
+                       ("reader", "our reader alone"), ("fastwarc", "bare fastwarc"),
+                       ("warcio", "warcio")):
+        lines.append(f"| haystack less its first records: {what} | {_millions(haystack[name])} |")
+    lines += [f"| live page, archiving off ({live['articles']} articles) | {_millions(live['per page, archiving off'])} |",
+              f"| live page, archiving on | {_millions(live['per page, archiving on'])} |",
+              "", "| ratio | value |", "| --- | ---: |"]
+    lines += [f"| {row['what']} | "
+              + (f"{row['value']:.3f} ×" if row["unit"] else f"{100 * row['value']:.1f}%") + " |"
+              for row in found["ratios"]]
+    return lines
+
+
 TABLES = {"replay": _replay_table, "haystack": _haystack_table, "live": _live_table,
-          "scale": _scale_table}
+          "scale": _scale_table, "instructions": _instructions_table}
 
 
 def table(results: dict[str, Any]) -> str:
