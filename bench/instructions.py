@@ -52,10 +52,15 @@ def available() -> bool:
     return shutil.which("valgrind") is not None
 
 
+def _child(command: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    # Bytecode written and reused, as the timed cases run their children.
+    return subprocess.run(command, cwd=measure.ROOT, capture_output=True,
+                          env={**os.environ, **measure.BYTECODE, **(env or {})})
+
+
 def count(command: list[str], env: dict[str, str] | None = None) -> int:
     """Instructions ``command`` executed, every thread counted."""
-    done = subprocess.run(command, cwd=measure.ROOT, capture_output=True,
-                          env={**os.environ, **measure.BYTECODE, **(env or {})})
+    done = _child(command, env)
     found = COLLECTED.findall(done.stderr)
     if done.returncode != 0 or not found:
         sys.stderr.write(done.stderr.decode("utf-8", "replace")[-3000:])
@@ -102,9 +107,8 @@ def crawl(work: Path, label: str, args: dict[str, str], settings: dict[str, str]
     (out / "warm-up").mkdir(parents=True)
     command = crawl_command(args, settings or {}, out)
     warm_up = crawl_command(args, settings or {}, out / "warm-up")[len(CALLGRIND):]
-    subprocess.run(warm_up, cwd=measure.ROOT, capture_output=True,
-                   env={**os.environ, **measure.BYTECODE, "SCRAPY_SETTINGS_MODULE": "settings.base",
-                        "SPUTNIK_OUTPUT_DIR": str(out / "warm-up" / "output")})
+    _child(warm_up, {"SCRAPY_SETTINGS_MODULE": "settings.base",
+                     "SPUTNIK_OUTPUT_DIR": str(out / "warm-up" / "output")})
     instructions = count(command, {"SPUTNIK_OUTPUT_DIR": str(out / "output"),
                                    "SCRAPY_SETTINGS_MODULE": "settings.base"})
     items = sum(1 for _ in (out / "items.jsonl").open(encoding="utf-8"))
@@ -113,8 +117,7 @@ def crawl(work: Path, label: str, args: dict[str, str], settings: dict[str, str]
 
 def module(name: str, *args: str) -> int:
     """Instructions of ``python -m name args``, after a run without valgrind (compiles)."""
-    subprocess.run([sys.executable, "-m", name, *args], cwd=measure.ROOT, capture_output=True,
-                   env={**os.environ, **measure.BYTECODE})
+    _child([sys.executable, "-m", name, *args])
     return count([*CALLGRIND, sys.executable, "-m", name, *args])
 
 
