@@ -226,6 +226,15 @@ def test_microdata_body_is_the_last_resort() -> None:
     assert fields["section"] == "sport"
 
 
+def test_microdata_text_is_read_when_asked_and_once() -> None:
+    body = with_microdata(article_2021(), '<div itemprop="articleBody"><p>Un.</p><p>Deux.</p></div>')
+    page = Page.from_response(response_for(URL_2021, body))
+    values = page.article.properties["articleBody"]
+    assert not isinstance(values[0], str)  # the visible body wins: not read at all
+    assert page.microdata("articleBody") == "Un. Deux."
+    assert values == ["Un. Deux."]
+
+
 def test_bad_microdata_date_falls_back_to_head() -> None:
     head = '<meta property="article:published_time" content="20210705T1015+0200">'
     body = with_microdata(article_2021(head=head), '<div itemprop="datePublished">hier</div>')

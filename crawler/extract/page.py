@@ -22,8 +22,9 @@ from crawler.extract.jsonld import json_ld_objects
 from crawler.extract.selectors import PageSource, Selector
 from crawler.normalize import clean_text
 
-# A microdata property value: text, or a nested item (author, publisher …).
-Value = Union[str, "MicroItem"]
+# A microdata property value: text, a nested item (author, publisher …), or
+# the element whose text it is, until first asked for (``MicroItem.values``).
+Value = Union[str, "MicroItem", Element]
 
 _ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                   "opinionnewsarticle", "blogposting")
@@ -43,16 +44,22 @@ class MicroItem:
     def values(self, name: str, sub: str = "name") -> list[str]:
         """Text values of ``name``; a nested item gives its ``sub`` property."""
         found: list[str] = []
-        for value in self.properties.get(name, []):
+        values = self.properties.get(name, [])
+        for number, value in enumerate(values):
             if isinstance(value, MicroItem):
                 value = next(iter(value.values(sub)), value.itemid or "")
+            elif not isinstance(value, str):
+                value = values[number] = element_text(value) or ""
             text = clean_text(value)
             if text:
                 found.append(text)
         return found
 
 
-def _property_value(element: Element) -> str:
+def _property_value(element: Element) -> str | Element:
+    """The value in the element's attribute, else the element, whose text is
+    read only when asked for: the hidden articleBody's text took 150 µs a
+    page on pages whose visible body is what the item gets."""
     tag = element.tag.lower() if isinstance(element.tag, str) else ""
     if tag == "meta":
         return element.get("content") or ""
@@ -62,7 +69,7 @@ def _property_value(element: Element) -> str:
         return element.get("value") or ""
     if tag == "time" and element.get("datetime"):
         return element.get("datetime") or ""
-    return element_text(element) or ""
+    return element
 
 
 def _collect(element: Element, item: MicroItem) -> None:
