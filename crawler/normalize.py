@@ -276,10 +276,27 @@ def canonical_url(url: str | None) -> str | None:
     return _canonical_url(url if type(url) is str else str(url))
 
 
-# The extraction and the pipeline ask for the same page URL in a row:
-# w3lib's safe_url_string costs ~30 µs.
+# A URL as the platform writes its own: lowercase http(s) host of plain
+# labels (no IDNA "xn--"), a path of characters no URL standard escapes, no
+# "." segment, no port, query or fragment. safe_url_string and the
+# lowercasing give it back unchanged (a property test holds the two paths
+# together), and most URLs of a page are such: 30-110 µs each spared.
+_PLAIN_URL = re.compile(
+    r"https?://(?:(?!xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?!xn--)[a-z][a-z0-9-]{0,61}[a-z0-9]"
+    r"(?:/(?!\.)[A-Za-z0-9._~:,=+-]*)+"
+)
+
+
+# The extraction and the pipeline ask for the same page URL in a row.
 @lru_cache(maxsize=256)
 def _canonical_url(url: str) -> str | None:
+    if _PLAIN_URL.fullmatch(url):
+        return url
+    return _escaped_url(url)
+
+
+def _escaped_url(url: str) -> str | None:
     if not url or not url.strip():
         return None
     try:

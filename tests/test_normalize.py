@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from crawler.editions import SPUTNIK_EN, SPUTNIK_FR
 from crawler.normalize import (
-    ARTICLE_FIELDS, _normalize_datetime, canonical_url, clean_body, clean_text,
+    _PLAIN_URL, ARTICLE_FIELDS, _canonical_url, _escaped_url, _normalize_datetime, canonical_url,
+    clean_body, clean_text,
     find_visible_datetime, normalize_datetime, normalize_fields, normalize_language, unique_texts,
 )
 
@@ -332,6 +333,37 @@ FIELD_VALUES = st.one_of(st.none(), st.text(max_size=40), st.integers(0, 2_000_0
 def test_normalize_fields_idempotent_on_anything(fields: dict[str, object]) -> None:
     once = normalize_fields(fields, SPUTNIK_FR)
     assert normalize_fields(once, SPUTNIK_FR) == once
+
+
+# Strings near the plain-URL shortcut's edge: hosts with upper case, IDNA,
+# ports, odd labels; paths with dot segments, escapes, quotes, spaces.
+URLISH = st.builds(
+    "".join,
+    st.lists(st.sampled_from([
+        "http://", "https://", "HTTP://", "fr.", "sputniknews", ".com", ".africa", "xn--p1ai",
+        "-", "a", "0", "..", ".", "/", "/.", "/..", "/a", "A", ":", ":80", "@", "%", "%2e",
+        "%C3%A9", "é", " ", "?", "#", "~", "_", ",", "=", "+", "'", "|", "^", "{", "\\",
+    ]), min_size=1, max_size=12),
+)
+
+
+@settings(max_examples=1500)
+@given(st.one_of(st.from_regex(_PLAIN_URL, fullmatch=True), URLISH))
+def test_plain_url_shortcut_gives_what_escaping_gives(url: str) -> None:
+    if _PLAIN_URL.fullmatch(url):
+        assert _escaped_url(url) == url
+    assert _canonical_url(url) == _escaped_url(url)
+
+
+def test_platform_urls_take_the_shortcut() -> None:
+    for url in ("https://fr.sputniknews.com/20211227/lavrov-precise-1054083153.html",
+                "https://cdnfr1.img.sputniknews.com/img/07e5/0c/1b/1054083153_0:0:3072:1728"
+                "_1920x0_80_0_0_5c2e.jpg",
+                "https://fr.sputniknews.africa/amp/20240313/slug-1065524510.html"):
+        assert _PLAIN_URL.fullmatch(url)
+    for url in ("https://fr.sputniknews.com/a/../b", "https://Fr.sputniknews.com/",
+                "https://xn--80ak6aa92e.com/", "https://fr.sputniknews.com", "http://127.0.0.1/"):
+        assert not _PLAIN_URL.fullmatch(url)
 
 
 def test_canonical_url_answers_a_str_subclass_as_its_str() -> None:
