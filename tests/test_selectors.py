@@ -38,6 +38,15 @@ def response(body: bytes, url: str = URL) -> HtmlResponse:
     ("[data-type!=banner]", "<div>", True),
     (":is(.article__body, .b-article__text)", '<div class="b-article__text">', True),
     ("p.lead", 'text <b class="lead">', True),  # the parser adds <p> of its own
+    # Class names are looked for as a class attribute could hold them.
+    (".video[data-src]", '<a href="/video/">x</a><img data-src=a.jpg>', False),
+    (".video[data-src]", '<b class="x\tvideo" data-src=a>', True),
+    (".video[data-src]", "<b class='video' data-src=a>", True),
+    (".video[data-src]", "<b class=video data-src=a>", True),
+    (".video", "<b class=videox>", False),
+    (".video", '<b class="a&#32;video&#9;b">', True),  # whitespace by reference
+    (".video", '<b class="videos a-video video_x">', False),
+    (".video", "video", True),  # the whole body
 ])
 def test_a_selector_needs_what_it_names(css: str, source: str, expected: bool) -> None:
     assert Selector(css).may_match(PageSource(source.encode(), "utf-8")) is expected
