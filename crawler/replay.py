@@ -65,6 +65,10 @@ def _size(path: str) -> int:
         return 0
 
 
+# More than the reader holds between asking may_take and the call (warc.reader.UNCONFIRMED).
+RECENT_URLS = 4
+
+
 class ReplayUrlFilter:
     """The spider's URL filter, with other hosts turned down first, cheaply.
 
@@ -78,6 +82,9 @@ class ReplayUrlFilter:
         # Records skipped as other hosts, per host, for one line at the end.
         self.other_hosts: Counter[str] = Counter()
         self.edition_records = 0
+        # The reader asks may_take when fastwarc gives a record and the call
+        # two records later: the answers for the last few URLs, oldest first.
+        self._recent: dict[str, str | None] = {}
 
     def may_take(self, url: str) -> bool:
         """False only for a URL the call would turn down as another host's;
@@ -99,8 +106,15 @@ class ReplayUrlFilter:
 
     def _plainly_other_host(self, url: str) -> str | None:
         """The URL's host when string slicing shows it is not the edition's."""
+        recent = self._recent
+        if url in recent:
+            return recent[url]
         host = quick_host(url)
-        return host if host is not None and bare_host(host) not in self.urls.hosts else None
+        other = host if host is not None and bare_host(host) not in self.urls.hosts else None
+        if len(recent) >= RECENT_URLS:
+            del recent[next(iter(recent))]
+        recent[url] = other
+        return other
 
 
 class ReplayPlan:

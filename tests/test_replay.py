@@ -256,3 +256,19 @@ def test_replay_url_filter_agrees_with_the_spiders(url: str) -> None:
 
     urls = DiscoveryFilter(["fr.sputniknews.com"], DateWindow())
     assert ReplayUrlFilter(urls)(url) == urls.skip_reason_for_article(url)
+
+
+def test_replay_url_filter_remembers_few_answers_and_counts_every_call() -> None:
+    from crawler.discovery import DiscoveryFilter
+    from crawler.replay import RECENT_URLS, ReplayUrlFilter
+    from crawler.window import DateWindow
+
+    urls = ReplayUrlFilter(DiscoveryFilter(["fr.sputniknews.com"], DateWindow()))
+    article = "https://fr.sputniknews.com/20211227/slug-1054083153.html"
+    others = [f"https://site{number}.example/news/1.html" for number in range(10)]
+    for first, then in zip([article, *others], [*others, article]):
+        assert urls.may_take(first) is (first == article)
+        assert urls(then) == (None if then == article else "other_host")
+        assert len(urls._recent) <= RECENT_URLS
+    assert urls.other_hosts == {f"site{number}.example": 1 for number in range(10)}
+    assert urls.edition_records == 1
