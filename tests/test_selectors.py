@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
 from crawler.editions import SPUTNIK_FR
@@ -143,3 +145,15 @@ def test_has_asking_for_one_match_selects_what_parsels_translation_selects() -> 
         for selector in selectors:
             plain = etree.XPath(HTMLTranslator().css_to_xpath(selector.expression))
             assert selector(root) == plain(root), selector
+
+
+@settings(max_examples=500)
+@example(b"&#&#65;")
+@example(b"&#x&#x5f;")
+@given(st.binary() | st.lists(st.sampled_from(
+    [b"&", b"#", b"&#", b"x", b"X", b"0", b"4", b"5", b"9", b"1", b"2", b"6", b"a", b"F", b";", b" "]),
+    max_size=20).map(b"".join))
+def test_references_are_looked_for_where_the_pattern_would_find_them(body: bytes) -> None:
+    from crawler.extract.selectors import _NAME_REFERENCE, _spells_a_name_by_reference
+
+    assert _spells_a_name_by_reference(body) is (_NAME_REFERENCE.search(body) is not None)
