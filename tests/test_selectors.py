@@ -127,7 +127,7 @@ def test_a_reference_makes_the_page_inexact_iff_it_spells_a_name_character(code:
         assert (not PageSource(source, "utf-8").exact) is spells_name, reference
 
 
-def test_has_asking_for_one_match_selects_what_parsels_translation_selects() -> None:
+def test_has_asking_for_one_match_and_first_select_what_parsels_translation_selects() -> None:
     from lxml import etree
     from parsel.csstranslator import HTMLTranslator
 
@@ -142,9 +142,13 @@ def test_has_asking_for_one_match_selects_what_parsels_translation_selects() -> 
     nested = b"<html><body>" + b"<div><section><p>x</p><span>y</span></section></div>" * 3 + b"</body></html>"
     for body in [page.read_bytes() for page in pages if page.exists()] + [nested]:
         root = response(body).selector.root
+        # Where extraction asks: the document, and parts of it of every depth.
+        contexts = [root, *list(root.iter("div", "section", "article"))[::7]]
         for selector in selectors:
             plain = etree.XPath(HTMLTranslator().css_to_xpath(selector.expression))
             assert selector(root) == plain(root), selector
+            for context in contexts:
+                assert selector.first(context) is next(iter(plain(context)), None), selector
 
 
 @settings(max_examples=500)

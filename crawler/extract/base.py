@@ -291,8 +291,8 @@ class ArticleLayout:
 
     def _first(self, selector: etree.XPath | Selector | None,
                context: Element | None) -> Element | None:
-        found = self._all(selector, context)
-        return found[0] if found else None
+        """The first match under ``context`` (``Page.find_first``)."""
+        return self.page.find_first(selector, context)
 
     def _visible_body(self) -> list[str]:
         """The article's paragraphs, sub-headings included, boxes and ads left out."""

@@ -261,11 +261,20 @@ class Page:
             return []
         return selector(context)
 
+    def find_first(self, selector: etree.XPath | Selector | None,
+                   context: Element | None) -> Element | None:
+        """The first match under ``context``, where the page's source allows one."""
+        if selector is None or context is None or not self.may_match(selector):
+            return None
+        if isinstance(selector, Selector):
+            return selector.first(context)
+        found = selector(context)
+        return found[0] if found else None
+
     def first(self, selector: etree.XPath | Selector) -> Element | None:
         """The first match of ``selector`` in the document, looked up once per page."""
         if selector not in self._found:
-            found = self.find(selector, self.root)
-            self._found[selector] = found[0] if found else None
+            self._found[selector] = self.find_first(selector, self.root)
         return self._found[selector]
 
     def meta(self, key: str) -> str | None:
