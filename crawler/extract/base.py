@@ -291,8 +291,10 @@ class ArticleLayout:
 
     def _first(self, selector: etree.XPath | Selector | None,
                context: Element | None) -> Element | None:
-        """The first match under ``context`` (``Page.find_first``)."""
-        return self.page.find_first(selector, context)
+        # Not Page.find_first: inside the article, "(path)[1]" costs more
+        # instructions than it saves (callgrind: +0.05 M an article).
+        found = self._all(selector, context)
+        return found[0] if found else None
 
     def _visible_body(self) -> list[str]:
         """The article's paragraphs, sub-headings included, boxes and ads left out."""

@@ -44,8 +44,6 @@ def xpath(expression: str) -> etree.XPath:
 def first(selector: etree.XPath | Selector, context: Element | None) -> Element | None:
     if context is None:
         return None
-    if isinstance(selector, Selector):
-        return selector.first(context)
     found = selector(context)
     return found[0] if found else None
 

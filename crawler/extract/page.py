@@ -261,20 +261,19 @@ class Page:
             return []
         return selector(context)
 
-    def find_first(self, selector: etree.XPath | Selector | None,
-                   context: Element | None) -> Element | None:
-        """The first match under ``context``, where the page's source allows one."""
-        if selector is None or context is None or not self.may_match(selector):
-            return None
-        if isinstance(selector, Selector):
-            return selector.first(context)
-        found = selector(context)
-        return found[0] if found else None
-
     def first(self, selector: etree.XPath | Selector) -> Element | None:
-        """The first match of ``selector`` in the document, looked up once per page."""
+        """The first match of ``selector`` in the document, looked up once per page.
+
+        The walk stops at it (``Selector.first``): a layout's container is
+        about halfway down a page."""
         if selector not in self._found:
-            self._found[selector] = self.find_first(selector, self.root)
+            if not self.may_match(selector):
+                found = None
+            elif isinstance(selector, Selector):
+                found = selector.first(self.root)
+            else:
+                found = next(iter(selector(self.root)), None)
+            self._found[selector] = found
         return self._found[selector]
 
     def meta(self, key: str) -> str | None:
