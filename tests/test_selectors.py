@@ -54,6 +54,20 @@ def test_a_selector_needs_what_it_names(css: str, source: str, expected: bool) -
     assert Selector(css).may_match(PageSource(source.encode(), "utf-8")) is expected
 
 
+@pytest.mark.parametrize("source, expected", [
+    ('<div class="article__announce"><AUDIO src=a>', True),
+    ('<div class="article__announce"><aUdIo src=a>', True),
+    ('<div class="article__announce"><script>var p = "<audio>";</script>', False),  # no element
+    ('<div class="article__announce"><video>', False),
+])
+def test_tags_are_looked_for_in_the_tree_when_there_is_one(source: str, expected: bool) -> None:
+    from lxml import etree
+
+    body = source.encode()
+    tree = PageSource(body, "utf-8", etree.fromstring(body, etree.HTMLParser()))
+    assert Selector(".article__announce audio").may_match(tree) is expected
+
+
 @pytest.mark.parametrize("source, exact", [
     ("<p>l&#39;OTAN &#x27;x&#x27; &amp; &nbsp; &#8212; &#0039;</p>", True),
     ('<div class="&#0097;rticle__body">', False),

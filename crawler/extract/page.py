@@ -247,7 +247,7 @@ class Page:
 
     @cached_property
     def source(self) -> PageSource:
-        return PageSource(self.response.body, self.response.encoding)
+        return PageSource(self.response.body, self.response.encoding, self.root)
 
     def may_match(self, selector: etree.XPath | Selector) -> bool:
         """False when the page's source rules out any match (extract.selectors)."""
