@@ -267,12 +267,10 @@ class Page:
         The walk stops at it (``Selector.first``): a layout's container is
         about halfway down a page."""
         if selector not in self._found:
-            if not self.may_match(selector):
-                found = None
-            elif isinstance(selector, Selector):
+            if isinstance(selector, Selector) and self.may_match(selector):
                 found = selector.first(self.root)
             else:
-                found = next(iter(selector(self.root)), None)
+                found = next(iter(self.find(selector, self.root)), None)
             self._found[selector] = found
         return self._found[selector]
 
