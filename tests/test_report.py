@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 
 import lxml.html
@@ -114,7 +115,7 @@ def test_the_demo_replay_is_reported(tmp_path):
     page = lxml.html.fromstring((tmp_path / "r" / "index.html").read_text(encoding="utf-8"))
     assert page.xpath("//ul[@class='summary']/li/b/text()")[0] == str(len(replay.items))
     bars = page.xpath("//figure[@id='plot-per-day']//*[local-name()='g'][starts-with(@id, 'patch_')]")
-    assert len(bars) >= len(replay.items)
+    assert 0 < len(bars) <= len(replay.items)  # a bar per day and section that has articles
 
 
 def test_the_feeds_read_are_every_runs_json_lines_feeds(tmp_path):
@@ -182,8 +183,29 @@ def test_years_of_articles_per_day_are_drawn_as_one_step_area_per_section():
     assert svg.xpath(".//*[local-name()='image']")  # the areas, as pixels
     legend = " ".join(svg.xpath(".//*[local-name()='text']//text()"))
     assert all(section in legend for section in sections)
-    # Up to MAX_BARS periods, a bar per period and section, as before.
+    # Up to MAX_BARS periods, a bar per period and section (none where it has no article).
     recent = [a for a in articles if a.day < first + timedelta(days=MAX_BARS)]
     bars = lxml.html.fromstring(stacked_by_section(recent, "day")).xpath(
-        ".//*[local-name()='g'][starts-with(@id, 'patch_')]")
-    assert len(bars) >= len(sections) * MAX_BARS
+        ".//*[local-name()='g'][starts-with(@id, 'PolyCollection_')]/*[local-name()='path']")
+    assert len(bars) == len(sections) * MAX_BARS
+
+
+def test_bars_stack_by_section_and_span_their_period():
+    """Each bar sits on the ones below it and is as wide as the bucket asks."""
+    from matplotlib.dates import date2num
+
+    from crawler.report.plots import _stacked_bars
+
+    import matplotlib.pyplot as plt
+
+    day = date(2021, 12, 27)
+    counts = Counter({(day, "afrique"): 2, (day, "sport"): 3, (day + timedelta(days=7), "sport"): 1})
+    figure, axes = plt.subplots()
+    _stacked_bars(axes, counts, ["afrique", "sport"], [day, day + timedelta(days=7)], "week")
+    boxes = [[tuple(point) for point in path.vertices[:4]]
+             for collection in axes.collections for path in collection.get_paths()]
+    plt.close(figure)
+    x = date2num(day)
+    assert boxes == [[(x - 2.8, 0), (x + 2.8, 0), (x + 2.8, 2), (x - 2.8, 2)],
+                     [(x - 2.8, 2), (x + 2.8, 2), (x + 2.8, 5), (x - 2.8, 5)],
+                     [(x + 4.2, 0), (x + 9.8, 0), (x + 9.8, 1), (x + 4.2, 1)]]
