@@ -25,13 +25,6 @@ BLOCK_TAGS = frozenset({
 })
 
 
-class _Break:
-    """Marks a paragraph boundary while walking (never confused with text)."""
-
-
-_BREAK = _Break()
-
-
 def css(expression: str) -> Selector:
     """A CSS selector compiled once (use as class attribute); see extract.selectors."""
     return Selector(expression)
@@ -48,61 +41,65 @@ def first(selector: etree.XPath | Selector, context: Element | None) -> Element 
     return found[0] if found else None
 
 
-def has_class(element: Element, name: str) -> bool:
-    return name in (element.get("class") or "").split()
+def has_any_class(element: Element, names: frozenset[str]) -> bool:
+    """Whether one of ``names`` is among the element's classes. The attribute
+    is read and split once: this runs on every element of an article's text."""
+    classes = element.get("class")
+    return bool(classes) and not names.isdisjoint(classes.split())
 
 
 def _never(element: Element) -> bool:
     return False
 
 
-def _inside(node: Element, skip: Skip, block: bool = False) -> Iterator[str | _Break]:
-    """Text and breaks under ``node`` in document order. A loop with its own
-    stack, not recursion: hostile pages nest elements thousands deep."""
-    if block:
-        yield _BREAK
-    if node.text:
-        yield node.text
-    # Each level: its children still to walk, and what follows them (break, tail).
-    stack: list[tuple[Iterator[Element], tuple[str | _Break, ...]]] = [(iter(node), ())]
-    while stack:
-        children, after = stack[-1]
-        child = next(children, None)
-        if child is None:
-            stack.pop()
-            yield from after
-            continue
-        tag = child.tag.lower() if isinstance(child.tag, str) else None
-        if tag is not None and tag not in SKIPPED_TAGS and not skip(child):
-            if tag != "br":
-                inner = (_BREAK,) if tag in BLOCK_TAGS else ()
-                yield from inner
-                if child.text:
-                    yield child.text
-                stack.append((iter(child), inner + ((child.tail,) if child.tail else ())))
-                continue
-            yield _BREAK
-        if child.tail:  # comments and skipped elements still have a tail
-            yield child.tail
-    if block:
-        yield _BREAK
-
-
 def paragraphs(element: Element | None, skip: Skip = _never) -> list[str]:
     """The element's text as a reader sees it, split where the markup breaks
-    lines (block elements, ``<br>``); links and inline markup kept as text."""
+    lines (block elements, ``<br>``); links and inline markup kept as text.
+
+    A loop with its own stack, not recursion: hostile pages nest elements
+    thousands deep. Text is gathered straight into the paragraph it belongs
+    to (this runs over every element of every article's text).
+    """
     if element is None:
         return []
     result: list[str] = []
     current: list[str] = []
-    for piece in (*_inside(element, skip), _BREAK):
-        if isinstance(piece, _Break):
+
+    def end_paragraph() -> None:
+        if current:
             text = clean_text("".join(current))
             if text:
                 result.append(text)
-            current = []
-        else:
-            current.append(piece)
+            current.clear()
+
+    if element.text:
+        current.append(element.text)
+    # Each level: its children still to walk, whether it ends a paragraph, its tail.
+    stack: list[tuple[Iterator[Element], bool, str | None]] = [(iter(element), False, None)]
+    while stack:
+        children, block, tail = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if block:
+                end_paragraph()
+            if tail:
+                current.append(tail)
+            continue
+        tag = child.tag.lower() if isinstance(child.tag, str) else None
+        if tag is not None and tag not in SKIPPED_TAGS and not skip(child):
+            if tag != "br":
+                block = tag in BLOCK_TAGS
+                if block:
+                    end_paragraph()
+                if child.text:
+                    current.append(child.text)
+                stack.append((iter(child), block, child.tail))
+                continue
+            end_paragraph()
+        if child.tail:  # comments and skipped elements still have a tail
+            current.append(child.tail)
+    end_paragraph()
     return result
 
 

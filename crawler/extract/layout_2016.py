@@ -7,7 +7,7 @@ URLs of that era look like ``/international/201903151040353449-slug/``.
 from __future__ import annotations
 
 from crawler.extract.base import ArticleLayout
-from crawler.extract.blocks import Element, css, element_text, has_class, paragraphs
+from crawler.extract.blocks import Element, css, element_text, has_any_class, paragraphs
 from crawler.normalize import find_visible_datetime
 
 
@@ -30,7 +30,7 @@ class Layout2016(ArticleLayout):
 
     # Inside the text: "read also" boxes and ads (b-inject, b-banner) and
     # pictures with their captions and credits (figure).
-    _SKIPPED_CLASSES = ("b-inject", "b-banner")
+    _SKIPPED_CLASSES = frozenset({"b-inject", "b-banner"})
 
     def _visible_body(self) -> list[str]:
         return paragraphs(self._first(self._TEXT, self.root), skip=self._is_boxed)
@@ -38,7 +38,7 @@ class Layout2016(ArticleLayout):
     def _is_boxed(self, element: Element) -> bool:
         if element.tag == "figure":
             return True
-        return any(has_class(element, name) for name in self._SKIPPED_CLASSES)
+        return has_any_class(element, self._SKIPPED_CLASSES)
 
     def _visible_published(self) -> list[str | None]:
         # datetime= is newsroom wall-clock time without an offset, like the text.

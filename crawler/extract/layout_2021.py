@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from crawler.extract.base import ArticleLayout
-from crawler.extract.blocks import Element, css, element_text, has_class, paragraphs
+from crawler.extract.blocks import Element, css, element_text, has_any_class, paragraphs
 from crawler.extract.media import live_time
 from crawler.normalize import find_visible_datetime
 
@@ -52,7 +52,7 @@ class Layout2021(ArticleLayout):
     TEXT_BLOCKS = frozenset({"text", "quote", "h2", "h3"})
     # Inside text: related-article boxes and story banners ("Russia's Special
     # Operation in Ukraine") that English pages nest in entries and texts.
-    _BOXES = ("article__article", "article__supertag", "article__story", "banner")
+    _BOXES = frozenset({"article__article", "article__supertag", "article__story", "banner"})
 
     def _visible_body(self) -> list[str]:
         if self.root is None:
@@ -72,7 +72,7 @@ class Layout2021(ArticleLayout):
         return []
 
     def _is_boxed(self, element: Element) -> bool:
-        return any(has_class(element, name) for name in self._BOXES)
+        return has_any_class(element, self._BOXES)
 
     # --- page kinds ---------------------------------------------------------
 
