@@ -242,6 +242,10 @@ ITEM_PIPELINES = {
 # (about a tenth of replay's time per article, docs/benchmarks.md).
 CONCURRENT_ITEMS = 1
 
+# Scrapy's in-memory stats, without the per-lookup shim Scrapy 2.19 puts in
+# front of every stats call (crawler/stats.py: 3.8 -> 0.26 µs a call).
+STATS_CLASS = "crawler.stats.PlainStatsCollector"
+
 # Duplicate requests are filtered within a run; across runs the state store
 # decides (see crawler/dupefilter.py for why, with JOBDIR and kills).
 DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
